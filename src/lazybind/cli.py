@@ -1,0 +1,116 @@
+"""`lazybind` command line: a thin shell over lazybind.api."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import List, Optional, Sequence
+
+from . import __version__
+from .errors import LazybindError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lazybind", description="Lazy Python bindings from C headers.")
+    parser.add_argument("--version", action="version", version=f"lazybind {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a binding module for C headers")
+    generate.add_argument("headers", nargs="*", metavar="HEADER")
+    generate.add_argument("--library", "-l", action="append", default=[], metavar="LIB")
+    generate.add_argument("-o", "--output", metavar="OUT.py")
+    _add_compiler_options(generate)
+    generate.add_argument("--scope", choices=("all", "named"), default="all")
+    generate.add_argument("--only", metavar="REGEX")
+    generate.add_argument("--exclude", metavar="REGEX")
+    generate.add_argument("--stubs", action="store_true", help="also write OUT.pyi")
+    generate.add_argument("--target", metavar="TRIPLE")
+    generate.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 when OUT.py is not what generation gives now")
+
+    inspect = commands.add_parser("inspect", help="print what the headers declare")
+    inspect.add_argument("headers", nargs="+", metavar="HEADER")
+    _add_compiler_options(inspect)
+    inspect.add_argument("--target", metavar="TRIPLE")
+    inspect.add_argument("--json", action="store_true")
+
+    check = commands.add_parser("check", help="verify a module against the system C compiler")
+    check.add_argument("module", metavar="OUT.py")
+    return parser
+
+
+def _add_compiler_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
+    parser.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except LazybindError as error:
+        print(f"lazybind: {error}" if error.file is None else str(error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug in lazybind: one line, the traceback on request
+        if os.environ.get("LAZYBIND_DEBUG"):
+            raise
+        print(f"lazybind: internal error: {type(error).__name__}: {error} "
+              "(set LAZYBIND_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from . import api
+
+    if not args.headers:
+        from .config import generate_from_pyproject
+
+        return generate_from_pyproject(check=args.check)
+    if not args.output:
+        print("lazybind: error: generate needs -o OUT.py", file=sys.stderr)
+        return 2
+    options = dict(
+        headers=args.headers, library=args.library, include_dirs=args.include_dirs,
+        defines=args.defines, scope=args.scope, only=args.only, exclude=args.exclude,
+        target=args.target, stubs=args.stubs,
+    )
+    if args.check:
+        if api.is_current(args.output, **options):
+            return 0
+        print(f"{args.output}: stale: regenerate it with lazybind generate", file=sys.stderr)
+        return 1
+    api.generate(output=args.output, **options)
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from . import api
+    from .describe import describe_json, describe_text
+
+    declarations = api.inspect(args.headers, include_dirs=args.include_dirs, defines=args.defines,
+                               target=args.target)
+    if args.json:
+        json.dump(describe_json(declarations), sys.stdout, indent=1, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(describe_text(declarations))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from . import api
+
+    report = api.check(args.module)
+    sys.stdout.write(report.text())
+    return 0 if report.ok else 1
+
+
+_COMMANDS = {"generate": _generate, "inspect": _inspect, "check": _check}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""`[tool.lazybind]` in pyproject.toml: bindings a project regenerates with `lazybind generate`.
+
+    [tool.lazybind.bindings.zlib_ffi]
+    headers = ["zlib.h"]
+    libraries = ["z"]
+    output = "src/pkg/zlib_ffi.py"
+    # optional: include_dirs, defines, scope, only, exclude, target, stubs
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict
+
+from .errors import InputError
+
+_KEYS = {"headers", "libraries", "output", "include_dirs", "defines", "scope", "only", "exclude",
+         "target", "stubs"}
+
+
+def load_bindings(path: str = "pyproject.toml") -> Dict[str, Dict[str, Any]]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    if not os.path.isfile(path):
+        raise InputError("no HEADER given and no pyproject.toml here to read [tool.lazybind] from")
+    with open(path, "rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"{error}", file=path) from None
+    bindings = data.get("tool", {}).get("lazybind", {}).get("bindings", {})
+    if not bindings:
+        raise InputError("no [tool.lazybind.bindings.NAME] tables", file=path)
+    for name, binding in bindings.items():
+        unknown = set(binding) - _KEYS
+        if unknown:
+            raise InputError(f"[tool.lazybind.bindings.{name}]: unknown keys {sorted(unknown)}", file=path)
+        if "headers" not in binding or "output" not in binding:
+            raise InputError(f"[tool.lazybind.bindings.{name}] needs headers and output", file=path)
+    return bindings
+
+
+def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml") -> int:
+    from . import api
+
+    stale = 0
+    for name, binding in sorted(load_bindings(path).items()):
+        options = dict(binding)
+        output = options.pop("output")
+        options["library"] = options.pop("libraries", None)
+        if check:
+            if not api.is_current(output, **options):
+                print(f"{output}: stale ([tool.lazybind.bindings.{name}])", file=sys.stderr)
+                stale = 1
+        else:
+            api.generate(output=output, **options)
+    return stale

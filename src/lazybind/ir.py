@@ -1,0 +1,193 @@
+"""The intermediate representation: what a set of headers declares, as plain frozen values.
+
+Nothing here knows about libclang or about the generated module. Type nodes are values (they
+compare and hash by their attributes, so the same C type is one key everywhere); records are
+referred to by name through `RecordRef`, because two records may share a shape but not an identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple, Union
+
+# Primitive C types by a stable short name. The runtime maps these names to ctypes types.
+PRIMITIVES = (
+    "void", "bool", "char", "schar", "uchar", "short", "ushort", "int", "uint", "long", "ulong",
+    "longlong", "ulonglong", "float", "double", "longdouble", "int128", "uint128", "wchar",
+    "char16", "char32",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a declaration was written: the header as the user would name it, line and column."""
+
+    file: str
+    line: int
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str  # one of PRIMITIVES
+
+
+@dataclass(frozen=True)
+class Pointer:
+    pointee: "CType"
+    pointee_const: bool = False
+
+
+@dataclass(frozen=True)
+class Array:
+    element: "CType"
+    length: Optional[int]  # None: incomplete (`T x[]`, a flexible array member)
+
+
+@dataclass(frozen=True)
+class FunctionType:
+    result: "CType"
+    params: Tuple["CType", ...]
+    variadic: bool = False
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A struct or union, by the name of its `Record` declaration (`struct_X`, `union_Y`, ...)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class EnumRef:
+    name: str  # the `Enum` declaration's name (`enum_X`, or a synthesized one)
+    underlying: Primitive
+
+
+@dataclass(frozen=True)
+class TypedefRef:
+    name: str
+    target: "CType"  # already resolved, so consumers that do not care about names need not look up
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A type ctypes cannot express (vectors, _Complex, _Atomic...): usable only as an opaque name."""
+
+    spelling: str
+    size: int
+    align: int
+
+
+CType = Union[Primitive, Pointer, Array, FunctionType, RecordRef, EnumRef, TypedefRef, Unsupported]
+
+VOID = Primitive("void")
+
+
+def strip_typedefs(ctype: CType) -> CType:
+    while isinstance(ctype, TypedefRef):
+        ctype = ctype.target
+    return ctype
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # empty for an anonymous member (its record's fields are reachable from the parent)
+    type: CType
+    offset_bits: int
+    bit_width: Optional[int] = None  # set for bitfields
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    location: Location
+    type: FunctionType
+    param_names: Tuple[str, ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    location: Location
+    type: CType
+
+
+@dataclass(frozen=True)
+class Record:
+    """A struct or union. `name` is how the module exposes it (`struct_X`); `complete` is False for
+    an opaque declaration (`struct X;`), which becomes an empty ctypes class usable through pointers."""
+
+    name: str
+    kind: str  # "struct" or "union"
+    location: Location
+    fields: Tuple[Field, ...] = ()
+    size: int = 0
+    align: int = 1
+    packed: bool = False
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    location: Location
+    underlying: Primitive
+    members: Tuple[Tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Typedef:
+    name: str
+    location: Location
+    target: CType
+
+
+ConstantValue = Union[int, float, bytes, None]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A macro or enum member with a known value. `ctype` is the C type of the value (a macro
+    `1UL` is an unsigned long); a null pointer constant has value None; strings are bytes."""
+
+    name: str
+    location: Location
+    value: ConstantValue
+    ctype: CType
+
+
+Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something the headers declare that the module will not expose, and why (for `inspect`)."""
+
+    name: str
+    location: Location
+    reason: str
+
+
+@dataclass(frozen=True)
+class Header:
+    """An input header as the user named it, and a digest of its bytes for the module's banner."""
+
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """Everything the front end found, in a deterministic order (by name, then kind)."""
+
+    headers: Tuple[Header, ...]
+    declarations: Tuple[Declaration, ...]
+    skipped: Tuple[Skipped, ...] = ()
+    target: str = ""
+    clang_version: str = ""
+    named_files: Tuple[str, ...] = field(default=())  # display paths of the named headers

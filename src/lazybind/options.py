@@ -1,0 +1,85 @@
+"""Generation options, declared once: name, default, and how they appear on the command line.
+
+The CLI builds its parser from OPTIONS, and the generated module's banner records the options in
+their command-line form, so the three never drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Options:
+    headers: Tuple[str, ...]
+    libraries: Tuple[str, ...] = ()
+    include_dirs: Tuple[str, ...] = ()
+    defines: Tuple[str, ...] = ()
+    scope: str = "all"
+    only: Optional[str] = None
+    exclude: Optional[str] = None
+    target: Optional[str] = None
+    stubs: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.headers:
+            raise InputError("no header given")
+        if self.scope not in ("all", "named"):
+            raise InputError(f"--scope must be 'all' or 'named', not {self.scope!r}")
+        for flag, pattern in (("--only", self.only), ("--exclude", self.exclude)):
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise InputError(f"{flag} {pattern!r}: bad regular expression: {error}") from None
+        for library in self.libraries:
+            check_library_name(library)
+
+    def command_line(self) -> List[str]:
+        """The options in command-line form, for the banner (headers first, paths as given)."""
+        words: List[str] = list(self.headers)
+        words += [w for lib in self.libraries for w in ("--library", lib)]
+        words += [w for d in self.include_dirs for w in ("-I", d)]
+        words += [w for d in self.defines for w in ("-D", d)]
+        if self.scope != "all":
+            words += ["--scope", self.scope]
+        if self.only is not None:
+            words += ["--only", self.only]
+        if self.exclude is not None:
+            words += ["--exclude", self.exclude]
+        if self.target:
+            words += ["--target", self.target]
+        return words
+
+
+_SHORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_+.-]*")
+
+
+def check_library_name(library: str) -> None:
+    """A library is a short name (`z`), a soname (`libz.so.1`) or a path (`./libfoo.so`)."""
+    if "/" in library:
+        return
+    if not _SHORT_NAME.fullmatch(library):
+        raise InputError(
+            f"--library {library!r}: not a short name (z), a soname (libz.so.1) or a path"
+        )
+
+
+def make_options(headers: Sequence[str], library=None, **kwargs) -> Options:
+    """Options from the Python API's friendlier arguments (`library` may be a str or a list)."""
+    if library is None:
+        libraries: Tuple[str, ...] = ()
+    elif isinstance(library, str):
+        libraries = (library,)
+    else:
+        libraries = tuple(library)
+    if isinstance(headers, str):
+        headers = [headers]
+    plural = {"include_dirs", "defines"}
+    normalized = {k: tuple(v) if k in plural and v is not None else v for k, v in kwargs.items()}
+    normalized = {k: v for k, v in normalized.items() if v is not None}
+    return Options(headers=tuple(headers), libraries=libraries, **normalized)

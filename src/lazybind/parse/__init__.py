@@ -1,0 +1,123 @@
+"""Front end: C headers in, `ir.Declarations` out. Only `clang_api` touches libclang."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Dict, List, Sequence, Tuple
+
+from .. import ir
+from ..errors import InputError
+from ..options import Options
+from . import clang_api
+from .decls import DeclarationCollector
+from .macros import evaluate_macros
+from .paths import PathDisplay, system_include_dirs
+from .select import select_declarations
+
+MAIN_FILE = "__lazybind_main__.c"
+
+
+def read_declarations(options: Options) -> ir.Declarations:
+    """Parse the headers named in `options` and return everything they declare, selected and
+    ordered as the options ask."""
+    _check_header_names(options.headers)
+    args = compiler_args(options)
+    main_path = os.path.join(os.getcwd(), MAIN_FILE)
+    main_source = main_file_source(options.headers)
+    tu = clang_api.parse(main_path, main_source, args)
+    display = PathDisplay(list(options.include_dirs) + list(system_include_dirs()) + _builtin_dirs())
+    _raise_on_errors(tu.diagnostics(), options.headers, display)
+    named_paths = _named_paths(tu.included_files(), options.headers)
+    file_cache: Dict[str, bytes] = {}
+
+    def read_file(path: str) -> bytes:
+        data = file_cache.get(path)
+        if data is None:
+            with open(path, "rb") as handle:
+                data = file_cache[path] = handle.read()
+        return data
+
+    collector = DeclarationCollector(display, read_file)
+    collector.collect(tu.cursor)
+    macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()))
+    headers = tuple(
+        ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
+        for name, path in zip(options.headers, named_paths)
+    )
+    named_files = tuple(display(path) for path in named_paths)
+    declarations, skipped = select_declarations(collector, macro_results, options, named_files)
+    return ir.Declarations(
+        headers=headers,
+        declarations=declarations,
+        skipped=tuple(sorted(skipped, key=lambda s: (s.name, s.location))),
+        target=options.target or _default_target(),
+        clang_version=clang_api.clang_version(),
+        named_files=named_files,
+    )
+
+
+def compiler_args(options: Options) -> List[str]:
+    args = ["-x", "c", "-std=gnu17"]
+    if options.target:
+        args += ["-target", options.target]
+    for directory in options.include_dirs:
+        args.append(f"-I{directory}")
+    for define in options.defines:
+        args.append(f"-D{define}")
+    args += [f"-isystem{d}" for d in _builtin_dirs()]
+    return args
+
+
+def _builtin_dirs() -> List[str]:
+    builtin = clang_api.builtin_include_dir()
+    return [builtin] if builtin else []
+
+
+def main_file_source(headers: Sequence[str]) -> str:
+    """A C file that includes <stddef.h> and then each header, the way the contract defines
+    macro values; an `<angle>` name is searched on the include path only."""
+    lines = ["#include <stddef.h>"]
+    for header in headers:
+        if header.startswith("<") and header.endswith(">"):
+            lines.append(f"#include {header}")
+        else:
+            lines.append(f'#include "{header}"')
+    return "\n".join(lines) + "\n"
+
+
+def _check_header_names(headers: Sequence[str]) -> None:
+    for header in headers:
+        if any(c in header for c in '"\n\r\0') or not header.strip("<>"):
+            raise InputError(f"{header!r} is not a header name")
+        if header.startswith("<"):
+            continue
+        if os.path.isdir(header):
+            raise InputError("is a directory, not a header", file=header)
+        if os.path.exists(header) and not os.access(header, os.R_OK):
+            raise InputError("cannot read header: permission denied", file=header)
+
+
+def _raise_on_errors(diagnostics, headers: Sequence[str], display: PathDisplay) -> None:
+    errors = [d for d in diagnostics if d.severity >= 3]
+    if not errors:
+        return
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    if first.file.endswith(MAIN_FILE) and 2 <= first.line < 2 + len(headers):
+        header = headers[first.line - 2]
+        raise InputError(f"header not found: {first.message}{more}", file=header.strip("<>"))
+    raise InputError(first.message + more, display(first.file), first.line, first.column)
+
+
+def _named_paths(included: List[Tuple[str, int]], headers: Sequence[str]) -> List[str]:
+    """The files the main file's own #include lines resolved to, in order (stddef.h first)."""
+    direct = [path for path, depth in included if depth == 1]
+    return direct[1:1 + len(headers)] if len(direct) > len(headers) else direct[-len(headers):]
+
+
+def _default_target() -> str:
+    import sysconfig
+
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    return multiarch or sysconfig.get_platform()

@@ -1,0 +1,310 @@
+"""Cursors to IR: the declarations of a translation unit, dispatched by cursor kind through a table.
+
+A kind without a handler becomes a `Skipped` entry with its location, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from .. import ir
+from .clang_api import Cursor, CursorKind, Type, TypeKind
+from .paths import PathDisplay
+
+_PRIMITIVE_KINDS = {
+    TypeKind.VOID: "void", TypeKind.BOOL: "bool", TypeKind.CHAR_U: "char", TypeKind.CHAR_S: "char",
+    TypeKind.UCHAR: "uchar", TypeKind.SCHAR: "schar", TypeKind.CHAR16: "char16",
+    TypeKind.CHAR32: "char32", TypeKind.USHORT: "ushort", TypeKind.UINT: "uint",
+    TypeKind.ULONG: "ulong", TypeKind.ULONGLONG: "ulonglong", TypeKind.UINT128: "uint128",
+    TypeKind.SHORT: "short", TypeKind.INT: "int", TypeKind.LONG: "long",
+    TypeKind.LONGLONG: "longlong", TypeKind.INT128: "int128", TypeKind.FLOAT: "float",
+    TypeKind.DOUBLE: "double", TypeKind.LONGDOUBLE: "longdouble", TypeKind.WCHAR: "wchar",
+}
+
+_RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
+
+
+@dataclass(frozen=True)
+class MacroDefinition:
+    name: str
+    location: ir.Location
+    body: str
+
+
+def _is_identifier(text: str) -> bool:
+    return text.isidentifier()
+
+
+class DeclarationCollector:
+    """Walks the top level of a translation unit and accumulates IR declarations."""
+
+    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes]) -> None:
+        self._display = display
+        self._read_file = read_file
+        self.functions: Dict[str, ir.Function] = {}
+        self.variables: Dict[str, ir.Variable] = {}
+        self.records: Dict[str, ir.Record] = {}
+        self.enums: Dict[str, ir.Enum] = {}
+        self.typedefs: Dict[str, ir.Typedef] = {}
+        self.enum_constants: Dict[str, ir.Constant] = {}
+        self.macros: Dict[str, MacroDefinition] = {}
+        self.skipped: List[ir.Skipped] = []
+        self._record_names: Dict[str, str] = {}  # USR -> exposed name
+        self._records_in_progress: Set[str] = set()
+        self._typedef_refs: Dict[str, ir.TypedefRef] = {}
+        self._handlers: Dict[CursorKind, Callable[[Cursor], None]] = {
+            CursorKind.FUNCTION_DECL: self._function,
+            CursorKind.VAR_DECL: self._variable,
+            CursorKind.STRUCT_DECL: self._record_declaration,
+            CursorKind.UNION_DECL: self._record_declaration,
+            CursorKind.ENUM_DECL: self._enum_declaration,
+            CursorKind.TYPEDEF_DECL: self._typedef,
+            CursorKind.MACRO_DEFINITION: self._macro,
+            CursorKind.MACRO_INSTANTIATION: _ignore,
+            CursorKind.INCLUSION_DIRECTIVE: _ignore,
+            CursorKind.STATIC_ASSERT: _ignore,
+        }
+
+    # -- walking -------------------------------------------------------------------------------
+
+    def collect(self, root: Cursor) -> None:
+        for cursor in root.get_children():
+            handler = self._handlers.get(cursor.kind)
+            if handler is None:
+                self.skip(cursor, cursor.spelling, f"unhandled declaration kind {cursor.kind.name}")
+            else:
+                handler(cursor)
+
+    def location(self, cursor: Cursor) -> ir.Location:
+        loc = cursor.location
+        name = loc.file.name if loc.file else ""
+        return ir.Location(self._display(name), loc.line, loc.column)
+
+    def skip(self, cursor: Cursor, name: str, reason: str) -> None:
+        self.skipped.append(ir.Skipped(name or "<unnamed>", self.location(cursor), reason))
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def _function(self, cursor: Cursor) -> None:
+        name = cursor.spelling
+        if name in self.functions or name.startswith("__builtin_"):
+            return
+        if cursor.storage_class.name == "STATIC":
+            self.skip(cursor, name, "static function: not exported by any library")
+            return
+        ftype = ir.strip_typedefs(self.convert(cursor.type))
+        if not isinstance(ftype, ir.FunctionType):
+            self.skip(cursor, name, "declaration of a non-function type")
+            return
+        params = tuple(arg.spelling for arg in cursor.get_arguments())
+        self.functions[name] = ir.Function(name, self.location(cursor), ftype, params)
+
+    def _variable(self, cursor: Cursor) -> None:
+        name = cursor.spelling
+        if name in self.variables:
+            return
+        if cursor.storage_class.name == "STATIC":
+            self.skip(cursor, name, "static variable: not exported by any library")
+            return
+        self.variables[name] = ir.Variable(name, self.location(cursor), self.convert(cursor.type))
+
+    def _record_declaration(self, cursor: Cursor) -> None:
+        self.record_name(cursor)
+
+    def _enum_declaration(self, cursor: Cursor) -> None:
+        self.enum_name(cursor)
+
+    def _typedef(self, cursor: Cursor) -> None:
+        self.typedef_ref(cursor)
+
+    def _macro(self, cursor: Cursor) -> None:
+        location = self.location(cursor)
+        if not cursor.location.file:
+            return  # predefined by the compiler
+        name = cursor.spelling
+        text = self._source_text(cursor)
+        rest = text[len(name):]
+        if rest.startswith("("):
+            return  # function-like
+        body = rest.replace("\\\n", " ").strip()
+        if not body or name.startswith("__builtin"):
+            return  # include guards and other empty macros
+        self.macros.pop(name, None)  # a later definition wins, and is ordered last
+        self.macros[name] = MacroDefinition(name, location, body)
+
+    def _source_text(self, cursor: Cursor) -> str:
+        extent = cursor.extent
+        data = self._read_file(cursor.location.file.name)
+        return data[extent.start.offset:extent.end.offset].decode("utf-8", "replace")
+
+    # -- records -------------------------------------------------------------------------------
+
+    def record_name(self, cursor: Cursor, suggested: Optional[str] = None) -> str:
+        """The exposed name of a struct/union, building its IR on first sight of its definition."""
+        usr = cursor.get_usr()
+        name = self._record_names.get(usr)
+        if name is None:
+            name = self._name_tagged(cursor, _RECORD_KINDS[cursor.kind], suggested)
+            self._record_names[usr] = name
+        definition = cursor.get_definition()
+        if definition is not None and name not in self._records_in_progress:
+            existing = self.records.get(name)
+            if existing is None or not existing.complete:
+                self._records_in_progress.add(name)
+                self.records[name] = self._build_record(definition, name)
+        elif name not in self.records:
+            kind = _RECORD_KINDS[cursor.kind]
+            self.records[name] = ir.Record(name, kind, self.location(cursor))
+        return name
+
+    def _name_tagged(self, cursor: Cursor, kind: str, suggested: Optional[str]) -> str:
+        if not cursor.is_anonymous():
+            spelling = cursor.spelling
+            # `typedef struct {...} T;` has no tag: clang spells the record by the typedef name.
+            tagged = cursor.type.spelling.startswith(kind + " ")
+            return f"{kind}_{spelling}" if tagged else spelling
+        if suggested:
+            return suggested
+        location = self.location(cursor)
+        return f"{kind}@{location.file}:{location.line}:{location.column}"
+
+    def _build_record(self, cursor: Cursor, name: str) -> ir.Record:
+        kind = _RECORD_KINDS[cursor.kind]
+        rtype = cursor.type
+        fields: List[ir.Field] = []
+        for index, field_cursor in enumerate(rtype.get_fields()):
+            field = self._field(field_cursor, name, index)
+            if field is not None:
+                fields.append(field)
+        packed = any(child.kind == CursorKind.PACKED_ATTR for child in cursor.get_children())
+        size, align = rtype.get_size(), rtype.get_align()
+        return ir.Record(
+            name, kind, self.location(cursor), tuple(fields), max(size, 0), max(align, 1),
+            packed, complete=size >= 0,
+        )
+
+    def _field(self, cursor: Cursor, parent: str, index: int) -> Optional[ir.Field]:
+        spelling = cursor.spelling
+        named = _is_identifier(spelling)
+        bit_width = cursor.get_bitfield_width() if cursor.is_bitfield() else None
+        if not named and bit_width is not None:
+            return None  # an unnamed bitfield only shapes the layout, which offsets already say
+        declaration = _declaration_of(cursor.type)
+        suggested = f"{parent}.{spelling if named else f'anon{index}'}"
+        if declaration is not None and declaration.kind in _RECORD_KINDS and declaration.is_anonymous():
+            self._record_names.setdefault(declaration.get_usr(), suggested)
+        ftype = self.convert(cursor.type)
+        return ir.Field(spelling if named else "", ftype, cursor.get_field_offsetof(), bit_width)
+
+    # -- enums ---------------------------------------------------------------------------------
+
+    def enum_name(self, cursor: Cursor) -> str:
+        usr = cursor.get_usr()
+        name = self._record_names.get(usr)
+        if name is not None:
+            return name
+        name = self._name_tagged(cursor, "enum", None)
+        self._record_names[usr] = name
+        underlying = self._primitive(cursor.enum_type) or ir.Primitive("int")
+        members = []
+        for member in cursor.get_children():
+            if member.kind != CursorKind.ENUM_CONSTANT_DECL:
+                continue
+            value = member.enum_value
+            members.append((member.spelling, value))
+            ctype = self._primitive(member.type) or ir.Primitive("int")
+            self.enum_constants.setdefault(
+                member.spelling, ir.Constant(member.spelling, self.location(member), value, ctype)
+            )
+        self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members))
+        return name
+
+    # -- typedefs ------------------------------------------------------------------------------
+
+    def typedef_ref(self, cursor: Cursor) -> ir.TypedefRef:
+        name = cursor.spelling
+        ref = self._typedef_refs.get(name)
+        if ref is not None:
+            return ref
+        target = self.convert(cursor.underlying_typedef_type)
+        ref = self._typedef_refs[name] = ir.TypedefRef(name, target)
+        names_itself = isinstance(target, (ir.RecordRef, ir.EnumRef)) and target.name == name
+        if not names_itself:
+            self.typedefs[name] = ir.Typedef(name, self.location(cursor), target)
+        return ref
+
+    # -- types ---------------------------------------------------------------------------------
+
+    def convert(self, ctype: Type) -> ir.CType:
+        kind = ctype.kind
+        primitive = _PRIMITIVE_KINDS.get(kind)
+        if primitive is not None:
+            return ir.Primitive(primitive)
+        converter = _TYPE_CONVERTERS.get(kind)
+        if converter is not None:
+            return converter(self, ctype)
+        canonical = ctype.get_canonical()
+        if canonical.kind != kind:
+            return self.convert(canonical)
+        return ir.Unsupported(ctype.spelling, max(ctype.get_size(), 0), max(ctype.get_align(), 1))
+
+    def _primitive(self, ctype: Type) -> Optional[ir.Primitive]:
+        name = _PRIMITIVE_KINDS.get(ctype.get_canonical().kind)
+        return ir.Primitive(name) if name else None
+
+    def _elaborated(self, ctype: Type) -> ir.CType:
+        return self.convert(ctype.get_named_type())
+
+    def _typedef_type(self, ctype: Type) -> ir.CType:
+        return self.typedef_ref(ctype.get_declaration())
+
+    def _record_type(self, ctype: Type) -> ir.CType:
+        return ir.RecordRef(self.record_name(ctype.get_declaration()))
+
+    def _enum_type(self, ctype: Type) -> ir.CType:
+        declaration = ctype.get_declaration()
+        underlying = self._primitive(declaration.enum_type) or ir.Primitive("int")
+        return ir.EnumRef(self.enum_name(declaration), underlying)
+
+    def _pointer(self, ctype: Type) -> ir.CType:
+        pointee = ctype.get_pointee()
+        return ir.Pointer(self.convert(pointee), pointee.is_const_qualified())
+
+    def _constant_array(self, ctype: Type) -> ir.CType:
+        return ir.Array(self.convert(ctype.element_type), ctype.element_count)
+
+    def _incomplete_array(self, ctype: Type) -> ir.CType:
+        return ir.Array(self.convert(ctype.element_type), None)
+
+    def _prototype(self, ctype: Type) -> ir.CType:
+        params = tuple(self.convert(arg) for arg in ctype.argument_types())
+        return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic())
+
+    def _no_prototype(self, ctype: Type) -> ir.CType:
+        return ir.FunctionType(self.convert(ctype.get_result()), (), True)
+
+
+def _ignore(cursor: Cursor) -> None:
+    """Cursor kinds that declare nothing a module exposes."""
+
+
+def _declaration_of(ctype: Type) -> Optional[Cursor]:
+    while ctype.kind == TypeKind.ELABORATED:
+        ctype = ctype.get_named_type()
+    if ctype.kind in (TypeKind.RECORD, TypeKind.ENUM):
+        return ctype.get_declaration()
+    return None
+
+
+_TYPE_CONVERTERS: Dict[TypeKind, Callable[[DeclarationCollector, Type], ir.CType]] = {
+    TypeKind.ELABORATED: DeclarationCollector._elaborated,
+    TypeKind.TYPEDEF: DeclarationCollector._typedef_type,
+    TypeKind.RECORD: DeclarationCollector._record_type,
+    TypeKind.ENUM: DeclarationCollector._enum_type,
+    TypeKind.POINTER: DeclarationCollector._pointer,
+    TypeKind.CONSTANTARRAY: DeclarationCollector._constant_array,
+    TypeKind.INCOMPLETEARRAY: DeclarationCollector._incomplete_array,
+    TypeKind.FUNCTIONPROTO: DeclarationCollector._prototype,
+    TypeKind.FUNCTIONNOPROTO: DeclarationCollector._no_prototype,
+}

@@ -1,0 +1,155 @@
+"""Macro values as the compiler computes them.
+
+Instead of re-implementing C arithmetic, each object-like macro becomes one probe declaration
+appended to the headers (`static __auto_type __lazybind_probe_N = (MACRO);`) and clang evaluates the
+initializer: int promotion, unsigned wrap-around, suffixes, casts, sizeof and enum members come out
+exactly as the compiler sees them. String and pointer results take a second probe, since a string
+must initialize an array (to keep its length) and a pointer must be compared with a null pointer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .. import ir
+from . import clang_api
+from .clang_api import CursorKind, TypeKind
+from .decls import MacroDefinition, _PRIMITIVE_KINDS
+
+PROBE_PREFIX = "__lazybind_probe_"
+_PROBE_FILE = "__lazybind_probe__"
+_CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
+_UNBALANCED = re.compile(r"[{};#]")
+
+
+@dataclass(frozen=True)
+class MacroResults:
+    constants: Tuple[ir.Constant, ...]
+    skipped: Tuple[ir.Skipped, ...]
+
+
+def evaluate_macros(
+    main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition]
+) -> MacroResults:
+    candidates: List[MacroDefinition] = []
+    skipped: List[ir.Skipped] = []
+    for macro in macros:
+        if _UNBALANCED.search(_strip_literals(macro.body)) or not _balanced(macro.body):
+            skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
+        else:
+            candidates.append(macro)
+    first = _probe(main_path, main_source, args, candidates, "static __auto_type {probe} = ({macro});")
+    constants: Dict[str, ir.Constant] = {}
+    strings: List[MacroDefinition] = []
+    pointers: List[MacroDefinition] = []
+    for macro in candidates:
+        cursor = first.cursors.get(macro.name)
+        reason = first.errors.get(macro.name)
+        if cursor is None or reason:
+            skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
+            continue
+        ctype = cursor.type.get_canonical()
+        primitive = _PRIMITIVE_KINDS.get(ctype.kind)
+        if ctype.kind == TypeKind.POINTER:
+            pointee = ctype.get_pointee().get_canonical().kind
+            (strings if pointee in _CHAR_KINDS else pointers).append(macro)
+            continue
+        value = clang_api.evaluate(cursor) if primitive else None
+        if value is None or primitive in ("int128", "uint128", "void"):
+            skipped.append(ir.Skipped(macro.name, macro.location, f"not a constant of a scalar type"))
+            continue
+        if primitive in ("float", "double", "longdouble"):
+            value = float(value)
+        constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
+    if strings or pointers:
+        second_constants, second_skipped = _strings_and_pointers(
+            main_path, main_source, args, strings, pointers
+        )
+        constants.update(second_constants)
+        skipped.extend(second_skipped)
+    return MacroResults(tuple(constants.values()), tuple(skipped))
+
+
+def _strings_and_pointers(main_path, main_source, args, strings, pointers):
+    constants: Dict[str, ir.Constant] = {}
+    skipped: List[ir.Skipped] = []
+    string_probe = _probe(main_path, main_source, args, strings, "static const char {probe}[] = {macro};")
+    for macro in strings:
+        cursor = string_probe.cursors.get(macro.name)
+        value = _string_value(cursor) if cursor is not None and macro.name not in string_probe.errors else None
+        if value is None:
+            skipped.append(ir.Skipped(macro.name, macro.location, "a char pointer, not a string literal"))
+        else:
+            pointee = ir.Primitive("char")
+            constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Pointer(pointee, True))
+    null_probe = _probe(
+        main_path, main_source, args, pointers,
+        "static const unsigned long long {probe} = (unsigned long long)({macro});",
+    )
+    for macro in pointers:
+        cursor = null_probe.cursors.get(macro.name)
+        value = clang_api.evaluate(cursor) if cursor is not None else None
+        if value == 0 and macro.name not in null_probe.errors:
+            constants[macro.name] = ir.Constant(macro.name, macro.location, None, ir.Pointer(ir.VOID))
+        else:
+            skipped.append(ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL"))
+    return constants, skipped
+
+
+def _string_value(cursor) -> Optional[bytes]:
+    """The exact bytes of a string macro: clang's value stops at a NUL, the array size does not."""
+    array = cursor.type.get_canonical()
+    if array.kind != TypeKind.CONSTANTARRAY:
+        return None
+    length = array.element_count - 1
+    literal = next((c for c in cursor.walk_preorder() if c.kind == CursorKind.STRING_LITERAL), None)
+    if literal is None:
+        return None
+    value = clang_api.evaluate(literal)
+    if value is None or len(value) != length:
+        return None  # an embedded NUL: refuse rather than truncate
+    return value
+
+
+@dataclass
+class _ProbeResult:
+    cursors: Dict[str, object]
+    errors: Dict[str, str]
+
+
+def _probe(main_path, main_source, args, macros, template) -> _ProbeResult:
+    if not macros:
+        return _ProbeResult({}, {})
+    lines = [main_source, f'#line 1 "{_PROBE_FILE}"']
+    for number, macro in enumerate(macros):
+        lines.append(template.format(probe=f"{PROBE_PREFIX}{number}", macro=macro.name))
+    tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w"])
+    errors: Dict[str, str] = {}
+    for diag in tu.diagnostics():
+        if diag.severity >= 3 and diag.file.endswith(_PROBE_FILE) and 0 < diag.line <= len(macros):
+            errors.setdefault(macros[diag.line - 1].name, f"not a constant: {diag.message}")
+    cursors: Dict[str, object] = {}
+    for cursor in tu.cursor.get_children():
+        if cursor.kind == CursorKind.VAR_DECL and cursor.spelling.startswith(PROBE_PREFIX):
+            number = int(cursor.spelling[len(PROBE_PREFIX):])
+            cursors[macros[number].name] = cursor
+    return _ProbeResult(cursors, errors)
+
+
+def _balanced(body: str) -> bool:
+    depth = {"(": 0, "[": 0}
+    closing = {")": "(", "]": "["}
+    for char in _strip_literals(body):
+        if char in depth:
+            depth[char] += 1
+        elif char in closing:
+            depth[closing[char]] -= 1
+            if depth[closing[char]] < 0:
+                return False
+    return all(v == 0 for v in depth.values())
+
+
+def _strip_literals(body: str) -> str:
+    return re.sub(r"\"(\\.|[^\"\\])*\"|'(\\.|[^'\\])*'", "", body)

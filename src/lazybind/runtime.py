@@ -1,0 +1,723 @@
+"""lazybind runtime: what a generated module runs on first use. Standard library only.
+
+A generated module carries this file's source in its data section (comment lines after the
+code), together with its tables; the module's tiny `__getattr__` compiles it on the first
+attribute access, so importing the module builds nothing. This file is also importable as
+`lazybind.runtime` for tests and tools.
+
+The tables (written by lazybind.emit.tables, read here) -- the only place they are described:
+
+* names    one str: every exposed C name, sorted by code point, separated by newlines.
+* entries  one 64-bit integer per name, in the same order (base64 of little-endian uint64):
+           kind (bits 0-3) | name start (bits 4-27) | name length (bits 28-37) | ref (bits 38-63).
+           The position of an entry is its index in the state table (0 unresolved, 1 resolved,
+           2 missing: a symbol looked up once and absent); `ref` is the offset of a spec.
+* specs    one str of newline-terminated specs, interned (a repeated type is one spec):
+    types      p<primitive>        a PRIMITIVES name of lazybind.ir
+               *<ref> / &<ref>     pointer to a type (& when the pointee is const)
+               [<n>]<ref>, []<ref> array of n elements, or of unknown length
+               F<ref>:<ref>,...    function: result, then parameters; V... when variadic
+               R<index>            the record whose entry is at <index>
+               U<size>,<align>,<hex of spelling>   a type ctypes cannot express
+    records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
+               ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name)
+    values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+* locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
+* files    the header names the locations refer to, newline-separated.
+* meta     JSON: generator version, libraries, headers, and the options to compile them again.
+"""
+
+import base64
+import ctypes
+import json
+import os
+import sys
+import threading
+from array import array
+
+KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT = range(6)
+NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
+UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
+
+_PRIMITIVE_CTYPES = {
+    "bool": ctypes.c_bool, "char": ctypes.c_char, "schar": ctypes.c_byte, "uchar": ctypes.c_ubyte,
+    "short": ctypes.c_short, "ushort": ctypes.c_ushort, "int": ctypes.c_int, "uint": ctypes.c_uint,
+    "long": ctypes.c_long, "ulong": ctypes.c_ulong, "longlong": ctypes.c_longlong,
+    "ulonglong": ctypes.c_ulonglong, "float": ctypes.c_float, "double": ctypes.c_double,
+    "longdouble": ctypes.c_longdouble, "wchar": ctypes.c_wchar, "char16": ctypes.c_uint16,
+    "char32": ctypes.c_uint32,
+}
+_BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
+
+
+def pack_entry(kind, name_start, name_length, ref):
+    return kind | name_start << 4 | name_length << (4 + NAME_START_BITS) | ref << (
+        4 + NAME_START_BITS + NAME_LENGTH_BITS)
+
+
+def unpack_entry(packed):
+    kind = packed & 0xF
+    start = (packed >> 4) & ((1 << NAME_START_BITS) - 1)
+    length = (packed >> (4 + NAME_START_BITS)) & ((1 << NAME_LENGTH_BITS) - 1)
+    ref = packed >> (4 + NAME_START_BITS + NAME_LENGTH_BITS)
+    return kind, start, length, ref
+
+
+def decode_ints(text, typecode):
+    values = array(typecode)
+    values.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def read_sections(source):
+    """The data sections of a generated module's source text: {name: text}."""
+    marker = source.index("\n#@")
+    sections = {}
+    for chunk in source[marker + 3:].split("\n#@"):
+        header, _, body = chunk.partition("\n")
+        lines = body.split("\n")
+        sections[header.strip()] = "\n".join(line[2:] for line in lines if line.startswith("#"))
+    return sections
+
+
+class MissingSymbolError(AttributeError):
+    """A declared function or variable that no library of the module exports."""
+
+
+class LibraryNotFoundError(OSError):
+    """None of the ways to find a library worked; the message lists what was tried."""
+
+
+class LayoutError(TypeError):
+    """ctypes cannot lay out a record the way the C compiler does; it is refused, not guessed."""
+
+
+class UnsupportedTypeError(TypeError):
+    """A declaration uses a C type ctypes cannot express (e.g. __int128 by value)."""
+
+
+class Binding:
+    """The state of one generated module: its tables, its libraries, what is resolved so far."""
+
+    def __init__(self, namespace, sections):
+        self._namespace = namespace
+        self._module_name = namespace.get("__name__", "lazybind_module")
+        self._names = sections["names"]
+        self._entries = decode_ints(sections["entries"], "Q")
+        self._specs = sections["specs"]
+        self._sections = sections
+        self._meta = json.loads(sections["meta"])
+        self._state = bytearray(len(self._entries))
+        self._lock = threading.RLock()
+        self._types = {}
+        self._libraries = [None] * len(self._meta["libraries"])
+        self._missing = {}
+        self._callbacks = {}
+        self.info = Info(self)
+
+    # -- names --------------------------------------------------------------------------------
+
+    def name_at(self, index):
+        _, start, length, _ = unpack_entry(self._entries[index])
+        return self._names[start:start + length]
+
+    def index_of(self, name):
+        entries, names = self._entries, self._names
+        mask, shift = (1 << NAME_START_BITS) - 1, 4 + NAME_START_BITS
+        low, high = 0, len(entries)
+        while low < high:
+            middle = (low + high) // 2
+            packed = entries[middle]
+            start = (packed >> 4) & mask
+            found = names[start:start + ((packed >> shift) & 0x3FF)]
+            if found < name:
+                low = middle + 1
+            elif found > name:
+                high = middle
+            else:
+                return middle
+        return -1
+
+    def all_names(self):
+        return self._names.split("\n") if self._names else []
+
+    def location(self, index):
+        locations = self._sections.get("_locations")
+        if locations is None:
+            locations = self._sections["_locations"] = decode_ints(self._sections["locations"], "I")
+        files = self._sections["files"].split("\n")
+        packed = locations[index]
+        return "%s:%d" % (files[packed >> 20], packed & 0xFFFFF)
+
+    # -- attribute access ---------------------------------------------------------------------
+
+    def getattr(self, name):
+        index = self.index_of(name)
+        if index < 0 and name.endswith("_") and self.index_of(name[:-1]) >= 0:
+            index = self.index_of(name[:-1])  # `mod.class_` for a C name that is a Python keyword
+        if index < 0:
+            if name == "__lazybind__":
+                return self.info
+            raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
+        with self._lock:
+            value = self._namespace.get(self.name_at(index), _ABSENT)
+            if value is _ABSENT:
+                value = self._materialize(index)
+                self._namespace[self.name_at(index)] = value
+                self._state[index] = RESOLVED
+            return value
+
+    def _materialize(self, index):
+        if self._state[index] == MISSING:
+            raise self._missing[index]
+        kind, _, _, ref = unpack_entry(self._entries[index])
+        return _MATERIALIZERS[kind](self, index, ref)
+
+    def _function(self, index, ref):
+        name = self.name_at(index)
+        spec = self.spec(ref)
+        restype, argtypes = self._signature(spec, name)
+        function = self._symbol(index, lambda library: library[name])
+        function.restype = restype
+        function.argtypes = argtypes
+        if spec[0] == "V":
+            return _variadic(function, name, len(argtypes))
+        return function
+
+    def _signature(self, spec, name):
+        result, _, params = spec[1:].partition(":")
+        try:
+            restype = self.result_ctype(int(result))
+            argtypes = [self.param_ctype(int(p)) for p in params.split(",") if p]
+        except UnsupportedTypeError as error:
+            raise UnsupportedTypeError("%s: %s" % (name, error)) from None
+        return restype, argtypes
+
+    def _variable(self, index, ref):
+        name = self.name_at(index)
+        spec = self.spec(ref)
+        if spec.startswith("[]"):
+            element = self.ctype(int(spec[2:]))
+            variable = self._symbol(index, lambda library: element.in_dll(library, name))
+            return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
+        ctype = self.ctype(ref)
+        return self._symbol(index, lambda library: ctype.in_dll(library, name))
+
+    def _record_entry(self, index, ref):
+        return self.record_class(index)
+
+    def _type_entry(self, index, ref):
+        return self.ctype(ref)
+
+    def _constant(self, index, ref):
+        spec = self.spec(ref)
+        tag, text = spec[0], spec[1:]
+        if tag == "i":
+            return int(text)
+        if tag == "f":
+            return float(text)
+        if tag == "s":
+            return bytes.fromhex(text)
+        return None
+
+    # -- symbols and libraries ------------------------------------------------------------------
+
+    def _symbol(self, index, lookup):
+        """Look a symbol up in each library in order; remember an absence so it is looked up once."""
+        name = self.name_at(index)
+        paths = []
+        for number in range(len(self._libraries)):
+            library = self.library(number)
+            paths.append(library._name)
+            try:
+                return lookup(library)
+            except (AttributeError, ValueError):
+                continue
+        if not paths:
+            message = "%s (declared at %s): this module was generated without --library" % (
+                name, self.location(index))
+        else:
+            message = "%s (declared at %s) is not exported by %s" % (
+                name, self.location(index), ", ".join(paths))
+        error = MissingSymbolError(message)
+        self._missing[index] = error
+        self._state[index] = MISSING
+        raise error
+
+    def library(self, number):
+        library = self._libraries[number]
+        if library is None:
+            with self._lock:
+                library = self._libraries[number]
+                if library is None:
+                    library = self._libraries[number] = open_library(self._meta["libraries"][number])
+        return library
+
+    # -- types ---------------------------------------------------------------------------------
+
+    def spec(self, ref):
+        return self._specs[ref:self._specs.index("\n", ref)]
+
+    def ctype(self, ref):
+        """The ctypes type for the type spec at `ref` (None for void), built once."""
+        ctype = self._types.get(ref, _ABSENT)
+        if ctype is _ABSENT:
+            ctype = self._types[ref] = self._build_type(self.spec(ref))
+        return ctype
+
+    def _build_type(self, spec):
+        tag = spec[0]
+        if tag == "p":
+            if spec == "pvoid":
+                return None
+            if spec in ("pint128", "puint128"):
+                return _unsupported(spec[1:], 16, 16)
+            return _PRIMITIVE_CTYPES[spec[1:]]
+        if tag in "*&":
+            return self._pointer(spec)
+        if tag == "[":
+            length, _, element = spec[1:].partition("]")
+            return self.ctype(int(element)) * (int(length) if length else 0)
+        if tag in "FV":
+            return self._callback_type(spec)
+        if tag == "R":
+            return self.record_class(int(spec[1:]))
+        size, align, spelling = spec[1:].split(",")
+        return _unsupported(bytes.fromhex(spelling).decode(), int(size), int(align))
+
+    def _pointer(self, spec):
+        pointee_ref = int(spec[1:])
+        pointee = self.spec(pointee_ref)
+        if pointee == "pchar":
+            return ctypes.c_char_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_char)
+        if pointee == "pvoid" or pointee[0] in "FV":
+            return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
+        target = self.ctype(pointee_ref)
+        if isinstance(target, type) and issubclass(target, _Unsupported):
+            return ctypes.c_void_p
+        return ctypes.POINTER(target)
+
+    def param_ctype(self, ref):
+        """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
+        spec = self.spec(ref)
+        if spec[0] in "*&":
+            pointee = self.spec(int(spec[1:]))
+            if pointee == "pchar":
+                return ctypes.c_char_p
+            if pointee in _BYTE_POINTEES:
+                return ctypes.c_void_p
+        return self._checked_value_type(self.ctype(ref), spec)
+
+    def result_ctype(self, ref):
+        spec = self.spec(ref)
+        if spec[0] in "*&" and self.spec(int(spec[1:])) in _BYTE_POINTEES[:2]:
+            return ctypes.POINTER(ctypes.c_ubyte if spec.endswith("uchar") else ctypes.c_byte)
+        return self._checked_value_type(self.ctype(ref), spec)
+
+    def _checked_value_type(self, ctype, spec):
+        if isinstance(ctype, type) and issubclass(ctype, _Unsupported):
+            raise UnsupportedTypeError("ctypes cannot pass %s by value" % ctype._spelling_)
+        if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
+            return ctypes.POINTER(ctype._type_)  # an array parameter is a pointer in C
+        return ctype
+
+    def _callback_type(self, spec):
+        result, _, params = spec[1:].partition(":")
+        restype = self._callback_value(int(result))
+        argtypes = [self._callback_value(int(p)) for p in params.split(",") if p]
+        base = ctypes.CFUNCTYPE(restype, *argtypes)
+        return type(base.__name__, (base,), {
+            "_flags_": base._flags_, "_argtypes_": base._argtypes_, "_restype_": base._restype_,
+            "from_param": classmethod(self._callback_from_param)})
+
+    def _callback_value(self, ref):
+        spec = self.spec(ref)
+        if spec[0] in "*&":
+            return self.ctype(ref) if self.spec(int(spec[1:])) == "pchar" else ctypes.c_void_p
+        ctype = self.ctype(ref)
+        if isinstance(ctype, type) and issubclass(ctype, (ctypes.Structure, ctypes.Union, _Unsupported)):
+            raise UnsupportedTypeError("ctypes callbacks cannot take or return records by value")
+        return ctype
+
+    def _callback_from_param(self, cls, value):
+        """Accept a plain Python callable where C expects a function pointer. The ctypes thunk is
+        kept for the module's lifetime, since C may call it after the call that received it."""
+        if value is None or isinstance(value, ctypes._CFuncPtr):
+            return value
+        if not callable(value):
+            raise TypeError("expected a callable or None, not %s" % type(value).__name__)
+        key = (cls, value)
+        thunk = self._callbacks.get(key)
+        if thunk is None:
+            thunk = self._callbacks[key] = cls(value)
+        return thunk
+
+    # -- records -------------------------------------------------------------------------------
+
+    def record_class(self, index):
+        cls = self._types.get(("record", index))
+        if cls is not None:
+            return cls
+        name = self.name_at(index)
+        spec = self.spec(unpack_entry(self._entries[index])[3])
+        base = ctypes.Union if spec[0] == "N" else ctypes.Structure
+        cls = type(name, (base,), {"__module__": self._module_name})
+        self._types[("record", index)] = cls  # before the fields: a record may point to itself
+        layout = spec[1:].split(";")
+        if layout[0] == "?":
+            return cls  # opaque: usable through pointers only
+        size, align = (int(v) for v in layout[0].split(","))
+        fields = [self._field(text) for text in layout[1:]]
+        try:
+            _lay_out(cls, fields, size, base is ctypes.Union)
+        except LayoutError as error:
+            broken = LayoutError("%s (%s): %s" % (name, self.location(index), error))
+            self._types[("record", index)] = _refusing_class(name, base, broken)
+            raise broken from None
+        return cls
+
+    def _field(self, text):
+        parts = text.split(":")
+        name, ref, offset = parts[0], int(parts[1]), int(parts[2])
+        bits = int(parts[3]) if len(parts) > 3 else None
+        spec = self.spec(ref)
+        ctype = self.ctype(ref)
+        if spec[0] in "FV":
+            ctype = ctypes.c_void_p
+        return name, ctype, offset, bits
+
+    def selftest(self):
+        """Build every record and compare it with the layout the compiler gave; return problems."""
+        problems = []
+        for index in range(len(self._entries)):
+            if unpack_entry(self._entries[index])[0] == KIND_RECORD:
+                try:
+                    self.record_class(index)
+                except (LayoutError, UnsupportedTypeError) as error:
+                    problems.append(str(error))
+        return problems
+
+
+def _lay_out(cls, fields, size, is_union):
+    """Give `cls` the compiler's layout. The natural ctypes layout is used when it lands every
+    field at the compiler's offset; otherwise fields are placed explicitly, with padding."""
+    anonymous = []
+    natural = []
+    for number, (name, ctype, offset, bits) in enumerate(fields):
+        if not name:
+            name = "_anonymous%d" % number
+            anonymous.append(name)
+        natural.append((name, ctype, offset, bits))
+    if anonymous:
+        cls._anonymous_ = anonymous
+    has_bitfields = any(bits is not None for _, _, _, bits in natural)
+    if has_bitfields or _natural_fits(natural, size, is_union):
+        declared = [(n, t, b) if b is not None else (n, t) for n, t, _, b in natural]
+        declared += _tail_padding(declared, size, is_union, natural)
+        cls._fields_ = declared
+        _verify(cls, natural, size)
+        return
+    cls._pack_ = 1
+    cls._fields_ = _explicit_fields(natural, size, is_union)
+    _verify(cls, natural, size)
+
+
+def _natural_fits(fields, size, is_union):
+    position, widest = 0, 1
+    for _, ctype, offset, _ in fields:
+        align = ctypes.alignment(ctype)
+        widest = max(widest, align)
+        expected = 0 if is_union else (position + align - 1) // align * align
+        if expected * 8 != offset:
+            return False
+        position = max(position, expected + ctypes.sizeof(ctype))
+    return (position + widest - 1) // widest * widest == size
+
+
+def _tail_padding(declared, size, is_union, fields):
+    if not fields or not is_union:
+        return []
+    widest = max(ctypes.sizeof(t) for _, t, _, _ in fields)
+    return [("_padding", ctypes.c_ubyte * size)] if widest < size else []
+
+
+def _explicit_fields(fields, size, is_union):
+    if is_union:
+        return [(n, t) for n, t, _, _ in fields] + [("_padding", ctypes.c_ubyte * size)]
+    declared, position = [], 0
+    for name, ctype, offset, _ in fields:
+        gap = offset // 8 - position
+        if gap < 0:
+            raise LayoutError("field %r overlaps the one before it" % name)
+        if gap:
+            declared.append(("_padding%d" % len(declared), ctypes.c_ubyte * gap))
+        declared.append((name, ctype))
+        position = offset // 8 + ctypes.sizeof(ctype)
+    if size > position:
+        declared.append(("_padding%d" % len(declared), ctypes.c_ubyte * (size - position)))
+    return declared
+
+
+def _verify(cls, fields, size):
+    if ctypes.sizeof(cls) != size:
+        raise LayoutError("C size %d, ctypes size %d" % (size, ctypes.sizeof(cls)))
+    for name, _, offset, bits in fields:
+        descriptor = getattr(cls, name)
+        actual = descriptor.offset * 8
+        if bits is not None:
+            actual += _bit_offset(descriptor)
+        if actual != offset:
+            raise LayoutError("field %s: C offset %d bits, ctypes offset %d bits" % (name, offset, actual))
+
+
+def _bit_offset(descriptor):
+    bit_offset = getattr(descriptor, "bit_offset", None)
+    if bit_offset is not None:
+        return bit_offset
+    return descriptor.size & 0xFFFF  # before 3.13, size packs (bit size << 16) | bit offset
+
+
+class _Unsupported(ctypes.Structure):
+    _spelling_ = "?"
+
+
+def _unsupported(spelling, size, align):
+    """Storage of the right size for a type ctypes lacks: fine inside a record, refused by value."""
+    return type(spelling, (_Unsupported,), {"_fields_": [("_storage", ctypes.c_ubyte * size)],
+                                            "_spelling_": spelling})
+
+
+def _refusing_class(name, base, error):
+    def refuse(*args, **kwargs):
+        raise error
+
+    return type(name, (base,), {"__new__": refuse})
+
+
+def _variadic(function, name, fixed):
+    """C's default argument promotions for the variable arguments of a `...` function."""
+
+    def call(*args):
+        if len(args) < fixed:
+            raise TypeError("%s() takes at least %d arguments (%d given)" % (name, fixed, len(args)))
+        return function(*args[:fixed], *[_promote(value) for value in args[fixed:]])
+
+    call.__name__ = call.__qualname__ = name
+    call.__wrapped__ = function
+    return call
+
+
+def _promote(value):
+    if isinstance(value, bool):
+        return ctypes.c_int(value)
+    if isinstance(value, int):
+        return ctypes.c_int(value) if -2 ** 31 <= value < 2 ** 31 else ctypes.c_long(value)
+    if isinstance(value, float):
+        return ctypes.c_double(value)
+    if isinstance(value, (bytes, bytearray)):
+        return ctypes.c_char_p(bytes(value))
+    if value is None or isinstance(value, (ctypes._SimpleCData, ctypes._Pointer, ctypes.Array,
+                                           ctypes.Structure, ctypes.Union, ctypes._CFuncPtr)):
+        return value
+    raise TypeError("cannot pass %s to a variadic C function" % type(value).__name__)
+
+
+_ABSENT = object()
+_MATERIALIZERS = {
+    KIND_FUNCTION: Binding._function,
+    KIND_VARIABLE: Binding._variable,
+    KIND_RECORD: Binding._record_entry,
+    KIND_ENUM: Binding._type_entry,
+    KIND_TYPEDEF: Binding._type_entry,
+    KIND_CONSTANT: Binding._constant,
+}
+
+
+# -- libraries ---------------------------------------------------------------------------------
+
+def open_library(spec):
+    """Open a library described by {"name": ..., "soname": ...}: the LAZYBIND_LIB_<NAME> variable,
+    then the name as given (a path or soname), then the soname seen at generation time, then
+    lib<name>.so and lib<name>.so.* in the usual directories; ctypes.util last."""
+    name = spec["name"]
+    variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
+    candidates = []
+    if os.environ.get(variable):
+        candidates.append(os.environ[variable])
+    if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
+        candidates.append(name)
+    else:
+        if spec.get("soname"):
+            candidates.append(spec["soname"])
+        candidates.append("lib%s.so" % name)
+        candidates.extend(_scan_library_dirs(name))
+    tried = []
+    for candidate in candidates:
+        try:
+            library = ctypes.CDLL(candidate)
+        except OSError as error:
+            tried.append("%s (%s)" % (candidate, error))
+            continue
+        return library
+    if "/" not in name and ".so" not in name:
+        from ctypes import util
+
+        found = util.find_library(name)
+        if found:
+            try:
+                return ctypes.CDLL(found)
+            except OSError as error:
+                tried.append("%s (%s)" % (found, error))
+        else:
+            tried.append("ctypes.util.find_library(%r): not found" % name)
+    raise LibraryNotFoundError(
+        "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
+
+
+def _scan_library_dirs(name):
+    multiarch = getattr(sys.implementation, "_multiarch", "")
+    directories = ["/usr/local/lib", "/lib/" + multiarch, "/usr/lib/" + multiarch,
+                   "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+    prefix = "lib%s.so." % name
+    found = []
+    for directory in directories:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        found.extend(os.path.join(directory, e) for e in entries if e.startswith(prefix))
+    return found
+
+
+def library_path(library):
+    """The file a loaded library came from, as the dynamic loader recorded it."""
+    class LinkMap(ctypes.Structure):
+        _fields_ = [("l_addr", ctypes.c_void_p), ("l_name", ctypes.c_char_p)]
+
+    try:
+        dlinfo = ctypes.CDLL(None).dlinfo
+    except AttributeError:
+        return library._name
+    link_map = ctypes.POINTER(LinkMap)()
+    if dlinfo(ctypes.c_void_p(library._handle), 2, ctypes.byref(link_map)) != 0:
+        return library._name
+    return os.fsdecode(link_map.contents.l_name) or library._name
+
+
+# -- the __lazybind__ object -------------------------------------------------------------------
+
+class Info:
+    """`module.__lazybind__`: what the module knows about itself, and helpers for C idioms."""
+
+    MissingSymbolError = MissingSymbolError
+    LibraryNotFoundError = LibraryNotFoundError
+    LayoutError = LayoutError
+
+    def __init__(self, binding):
+        self._binding = binding
+        meta = binding._meta
+        self.version = meta["version"]
+        self.header = tuple(meta["headers"])
+        self.libraries = tuple(spec["name"] for spec in meta["libraries"])
+
+    @property
+    def library_path(self):
+        """Paths of the libraries opened so far (opening the first one if none is)."""
+        binding = self._binding
+        if binding._libraries and binding._libraries[0] is None:
+            binding.library(0)
+        return [library_path(lib) for lib in binding._libraries if lib is not None]
+
+    def available(self, name):
+        """True when `name` is declared and, for a function or variable, exported."""
+        try:
+            self._binding.getattr(name)
+        except (AttributeError, OSError):
+            return False
+        return True
+
+    def resolved(self):
+        binding = self._binding
+        return [binding.name_at(i) for i, state in enumerate(binding._state) if state == RESOLVED]
+
+    def names(self):
+        return self._binding.all_names()
+
+    def selftest(self):
+        return self._binding.selftest()
+
+    def with_errno(self, function):
+        """A variant of a resolved C function that saves errno for ctypes.get_errno(). The plain
+        function does not: saving errno costs every call, and most calls do not need it."""
+        address = ctypes.cast(function, ctypes.c_void_p).value
+        prototype = ctypes.CFUNCTYPE(function.restype, *(function.argtypes or ()), use_errno=True)
+        return prototype(address)
+
+    @staticmethod
+    def scoped(resource, release):
+        """`with scoped(open_thing(), close_thing) as thing:` releases the resource on leaving."""
+        return _Scoped(resource, release)
+
+    @staticmethod
+    def IOC(direction, kind, number, size):
+        """An ioctl request number, as <asm-generic/ioctl.h> builds it."""
+        return (direction << 30) | (size << 16) | (kind << 8) | number
+
+    @staticmethod
+    def ioctl(fd, request, arg=0):
+        """ioctl(2): `arg` is an int, a ctypes pointer/byref, or a struct filled in place."""
+        libc = _libc_with_errno()
+        if isinstance(arg, int):
+            argument = ctypes.c_ulong(arg)
+        elif isinstance(arg, (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)):
+            argument = ctypes.byref(arg)
+        else:
+            argument = arg
+        result = libc.ioctl(int(fd), ctypes.c_ulong(request), argument)
+        return _checked(result)
+
+    @staticmethod
+    def syscall(number, *args):
+        """syscall(2) through libc: integer arguments are passed as C longs."""
+        libc = _libc_with_errno()
+        converted = [ctypes.c_long(a) if isinstance(a, int) else _promote(a) for a in args]
+        libc.syscall.restype = ctypes.c_long
+        return _checked(libc.syscall(ctypes.c_long(number), *converted))
+
+
+class _Scoped:
+    def __init__(self, resource, release):
+        self._resource, self._release = resource, release
+
+    def __enter__(self):
+        return self._resource
+
+    def __exit__(self, *exc_info):
+        self._release(self._resource)
+        return False
+
+
+_LIBC = []
+
+
+def _libc_with_errno():
+    if not _LIBC:
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
+
+
+def _checked(result):
+    if result == -1:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+    return result
+
+
+def install(namespace, source):
+    """Called by a generated module's bootstrap: returns the module's new `__getattr__`."""
+    binding = Binding(namespace, read_sections(source))
+    namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
+    namespace["__lazybind__"] = binding.info
+    return binding.getattr
