@@ -292,6 +292,8 @@ class Binding:
         pointee = self.spec(pointee_ref)
         if pointee == "pchar":
             return ctypes.c_char_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_char)
+        if pointee[0] in "*&" and self.spec(int(pointee[1:])) == "pchar":
+            return ctypes.POINTER(ctypes.c_char_p)  # char **: an array of C strings
         if pointee == "pvoid" or pointee[0] in "FV":
             return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
         target = self.ctype(pointee_ref)
@@ -325,17 +327,17 @@ class Binding:
 
     def _callback_type(self, spec):
         result, _, params = spec[1:].partition(":")
-        restype = self._callback_value(int(result))
+        restype = self._callback_value(int(result), is_result=True)
         argtypes = [self._callback_value(int(p)) for p in params.split(",") if p]
         base = ctypes.CFUNCTYPE(restype, *argtypes)
         return type(base.__name__, (base,), {
             "_flags_": base._flags_, "_argtypes_": base._argtypes_, "_restype_": base._restype_,
             "from_param": classmethod(self._callback_from_param)})
 
-    def _callback_value(self, ref):
+    def _callback_value(self, ref, is_result=False):
         spec = self.spec(ref)
-        if spec[0] in "*&":
-            return self.ctype(ref) if self.spec(int(spec[1:])) == "pchar" else ctypes.c_void_p
+        if spec[0] in "*&" and is_result:
+            return ctypes.c_void_p  # ctypes callbacks can only return simple types
         ctype = self.ctype(ref)
         if isinstance(ctype, type) and issubclass(ctype, (ctypes.Structure, ctypes.Union, _Unsupported)):
             raise UnsupportedTypeError("ctypes callbacks cannot take or return records by value")

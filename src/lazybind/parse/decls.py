@@ -230,7 +230,8 @@ class DeclarationCollector:
         target = self.convert(cursor.underlying_typedef_type)
         ref = self._typedef_refs[name] = ir.TypedefRef(name, target)
         names_itself = isinstance(target, (ir.RecordRef, ir.EnumRef)) and target.name == name
-        if not names_itself:
+        compiler_internal = name.startswith("__builtin_") or not cursor.location.file
+        if not names_itself and not compiler_internal:
             self.typedefs[name] = ir.Typedef(name, self.location(cursor), target)
         return ref
 
