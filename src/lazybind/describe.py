@@ -50,7 +50,7 @@ def describe_text(declarations: ir.Declarations) -> str:
 
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        out: Dict[str, Any] = {"kind": type(value).__name__}
+        out: Dict[str, Any] = {"node": type(value).__name__}
         for field in dataclasses.fields(value):
             out[field.name] = _jsonable(getattr(value, field.name))
         return out

@@ -1,0 +1,113 @@
+"""The front end: names, scope, filters, what is never emitted, and macro values vs the compiler."""
+
+from __future__ import annotations
+
+import pytest
+
+import lazybind
+from lazybind import ir
+from conftest import run_c
+
+TRICKY = """\
+#ifndef TRICKY_H
+#define TRICKY_H
+#include <stdint.h>
+typedef struct { int a; } Anon;
+struct outer {
+    int x;
+    union { int u; float f; };
+    struct { char c; } named;
+    struct outer *next;
+};
+enum color { RED = -1, GREEN = 5 };
+typedef enum { BIG = 0x100000000 } big_enum;
+int use(struct outer *o, Anon a, ...);
+#define EMPTY
+#define FUNCTION_LIKE(x) ((x) + 1)
+#define NEGATIVE (1 << 31)
+#define UNSIGNED_WRAP (0u - 1)
+#define LONG_SUFFIX 123456789012LL
+#define HEX 0xFFul
+#define CHAR_LITERAL 'A'
+#define FLOATING 1.5e3
+#define STRING "tab\\there" " joined"
+#define FROM_OTHERS (HEX + CHAR_LITERAL)
+#define SIZE_OF sizeof(struct outer)
+#define ENUM_ALIAS GREEN
+#define NULL_POINTER ((void *)0)
+#define A_TYPE unsigned long
+#endif
+"""
+
+MACROS = ["NEGATIVE", "UNSIGNED_WRAP", "LONG_SUFFIX", "HEX", "CHAR_LITERAL", "FROM_OTHERS",
+          "SIZE_OF", "ENUM_ALIAS", "INT32_MAX", "UINT64_MAX", "INT64_MIN"]
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tricky")
+    (directory / "tricky.h").write_text(TRICKY)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def declarations(tricky):
+    return lazybind.inspect([str(tricky / "tricky.h")])
+
+
+def by_name(declarations):
+    return {d.name: d for d in declarations.declarations}
+
+
+def test_records_enums_and_typedef_names(declarations):
+    names = by_name(declarations)
+    assert isinstance(names["Anon"], ir.Record)  # typedef of an untagged struct: the typedef name
+    outer = names["struct_outer"]
+    assert [f.name for f in outer.fields] == ["x", "", "named", "next"]
+    assert outer.fields[1].type == ir.RecordRef("struct_outer.anon1")  # the anonymous union
+    assert outer.fields[2].type == ir.RecordRef("struct_outer.named")
+    assert names["struct_outer.anon1"].kind == "union"
+    assert outer.fields[3].type == ir.Pointer(ir.RecordRef("struct_outer"))
+    assert names["RED"].value == -1 and names["GREEN"].value == 5
+    assert names["BIG"].value == 0x100000000
+    assert isinstance(names["enum_color"], ir.Enum)
+    use = names["use"]
+    assert use.type.variadic and use.param_names == ("o", "a")
+
+
+def test_never_emitted(declarations):
+    names = by_name(declarations)
+    assert "EMPTY" not in names and "TRICKY_H" not in names  # empty macro, include guard
+    assert "FUNCTION_LIKE" not in names and "A_TYPE" not in names
+    assert not [n for n in names if n.startswith("__builtin_")]
+    skipped = {s.name: s.reason for s in declarations.skipped}
+    assert "A_TYPE" in skipped  # inspect says why
+
+
+def test_macro_values_equal_the_compilers(declarations, tricky, tmp_path):
+    names = by_name(declarations)
+    program = '#include <stdio.h>\n#include "tricky.h"\nint main(void) {\n'
+    for macro in MACROS:
+        program += (f'  if ((__typeof__({macro}))-1 < 0) printf("%lld\\n", (long long)({macro}));\n'
+                    f'  else printf("%llu\\n", (unsigned long long)({macro}));\n')
+    program += "  return 0;\n}\n"
+    expected = run_c(tmp_path, program, ["-I", str(tricky)]).split()
+    assert [str(names[m].value) for m in MACROS] == expected
+    assert names["NEGATIVE"].value == -2 ** 31  # not +2147483648
+    assert names["STRING"].value == b"tab\there joined"
+    assert names["FLOATING"].value == 1500.0
+    assert names["NULL_POINTER"].value is None
+
+
+def test_scope_named_keeps_own_declarations_and_needed_types(tricky):
+    all_names = by_name(lazybind.inspect([str(tricky / "tricky.h")]))
+    named = by_name(lazybind.inspect([str(tricky / "tricky.h")], scope="named"))
+    assert "INT32_MAX" in all_names and "INT32_MAX" not in named  # from <stdint.h>
+    assert {"use", "struct_outer", "Anon", "NEGATIVE"} <= set(named)
+
+
+def test_only_and_exclude_filter_by_name_but_keep_needed_types(tricky):
+    only = by_name(lazybind.inspect([str(tricky / "tricky.h")], only="^use$"))
+    assert set(only) == {"use", "struct_outer", "Anon", "struct_outer.anon1", "struct_outer.named"}
+    excluded = by_name(lazybind.inspect([str(tricky / "tricky.h")], exclude="^(RED|GREEN)$"))
+    assert "RED" not in excluded and "BIG" in excluded

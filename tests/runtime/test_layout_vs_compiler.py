@@ -1,0 +1,78 @@
+"""ctypes layouts of generated records equal what the C compiler computes (sizeof/offsetof)."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+import lazybind
+from conftest import import_path, run_c
+
+HEADER = """\
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+struct list { struct list *next; int value; };
+struct tree { struct tree *left, *right; struct list *items; double weight; };
+struct mixed { char c; union { int i; double d; } u; short s[3][2]; struct list l; char tail; };
+struct with_anon { int tag; union { struct { uint8_t a, b; }; uint32_t word; }; };
+struct __attribute__((packed)) packed { char c; int i; short s; };
+struct aligned { char c; int i __attribute__((aligned(16))); };
+struct flex { uint32_t count; uint64_t items[]; };
+union by_union { char c[5]; int i; };
+"""
+
+# record -> fields whose offsets the compiler prints
+RECORDS = {
+    "struct list": ["next", "value"],
+    "struct tree": ["left", "right", "items", "weight"],
+    "struct mixed": ["c", "u", "s", "l", "tail"],
+    "struct with_anon": ["tag", "a", "b", "word"],
+    "struct packed": ["c", "i", "s"],
+    "struct aligned": ["c", "i"],
+    "struct flex": ["count", "items"],
+    "union by_union": ["c", "i"],
+    "struct stat": ["st_dev", "st_ino", "st_mode", "st_size", "st_mtim"],
+    "struct tm": ["tm_sec", "tm_year", "tm_gmtoff", "tm_zone"],
+    "struct timespec": ["tv_sec", "tv_nsec"],
+}
+
+
+@pytest.fixture(scope="module")
+def layouts(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("layouts")
+    (directory / "layouts.h").write_text(HEADER)
+    out = directory / "layouts_ffi.py"
+    lazybind.generate([str(directory / "layouts.h")], library="c", output=str(out))
+    program = '#include <stdio.h>\n#include <stddef.h>\n#include "layouts.h"\nint main(void) {\n'
+    for record, fields in RECORDS.items():
+        program += f'  printf("%zu\\n", sizeof({record}));\n'
+        for field in fields:
+            program += f'  printf("%zu\\n", offsetof({record}, {field}));\n'
+    program += "  return 0;\n}\n"
+    compiler = [int(v) for v in run_c(directory, program, ["-I", str(directory)]).split()]
+    return import_path(out), compiler
+
+
+def test_sizes_and_offsets_match_the_compiler(layouts):
+    module, compiler = layouts
+    ours = []
+    for record, fields in RECORDS.items():
+        cls = getattr(module, record.replace(" ", "_"))
+        ours.append(ctypes.sizeof(cls))
+        for field in fields:
+            ours.append(getattr(cls, field).offset)
+    assert ours == compiler
+
+
+def test_linked_records_are_usable(layouts):
+    module, _ = layouts
+    first, second = module.struct_list(), module.struct_list()
+    first.value, second.value = 1, 2
+    first.next = ctypes.pointer(second)
+    assert first.next.contents.value == 2
+    anon = module.struct_with_anon()
+    anon.word = 0x0201
+    assert (anon.a, anon.b) == (1, 2)  # little-endian view through the anonymous struct
+    assert module.__lazybind__.selftest() == []
