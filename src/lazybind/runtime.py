@@ -32,7 +32,7 @@ import ctypes
 import json
 import os
 import sys
-import threading
+import _thread
 from array import array
 
 KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT = range(6)
@@ -72,13 +72,14 @@ def decode_ints(text, typecode):
 
 
 def read_sections(source):
-    """The data sections of a generated module's source text: {name: text}."""
+    """The data sections of a generated module's source text: {name: text}. Each line of a
+    section is a two-character prefix ("#:", or "#|" for the runtime) and one line of its text."""
     marker = source.index("\n#@")
     sections = {}
     for chunk in source[marker + 3:].split("\n#@"):
         header, _, body = chunk.partition("\n")
-        lines = body.split("\n")
-        sections[header.strip()] = "\n".join(line[2:] for line in lines if line.startswith("#"))
+        prefix = body[:2]
+        sections[header.strip()] = body[2:].rstrip("\n").replace("\n" + prefix, "\n")
     return sections
 
 
@@ -110,7 +111,7 @@ class Binding:
         self._sections = sections
         self._meta = json.loads(sections["meta"])
         self._state = bytearray(len(self._entries))
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self._types = {}
         self._libraries = [None] * len(self._meta["libraries"])
         self._missing = {}
