@@ -5,6 +5,7 @@ A kind without a handler becomes a `Skipped` entry with its location, never a cr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
@@ -119,24 +120,21 @@ class DeclarationCollector:
         self.typedef_ref(cursor)
 
     def _macro(self, cursor: Cursor) -> None:
-        location = self.location(cursor)
-        if not cursor.location.file:
+        location = cursor.location  # one libclang query gives file, line, column and offset
+        if not location.file:
             return  # predefined by the compiler
         name = cursor.spelling
-        text = self._source_text(cursor)
-        rest = text[len(name):]
+        path = location.file.name
+        rest = _logical_line(self._read_file(path), location.offset + len(name.encode()))
         if rest.startswith("("):
             return  # function-like
-        body = rest.replace("\\\n", " ").strip()
+        body = _COMMENT.sub(" ", rest).strip()
         if not body or name.startswith("__builtin"):
             return  # include guards and other empty macros
         self.macros.pop(name, None)  # a later definition wins, and is ordered last
-        self.macros[name] = MacroDefinition(name, location, body)
-
-    def _source_text(self, cursor: Cursor) -> str:
-        extent = cursor.extent
-        data = self._read_file(cursor.location.file.name)
-        return data[extent.start.offset:extent.end.offset].decode("utf-8", "replace")
+        self.macros[name] = MacroDefinition(
+            name, ir.Location(self._display(path), location.line, location.column), body
+        )
 
     # -- records -------------------------------------------------------------------------------
 
@@ -284,6 +282,24 @@ class DeclarationCollector:
 
     def _no_prototype(self, ctype: Type) -> ir.CType:
         return ir.FunctionType(self.convert(ctype.get_result()), (), True)
+
+
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _logical_line(data: bytes, start: int) -> str:
+    """The rest of a preprocessor line from `start`, backslash-newline continuations joined."""
+    end = start
+    while True:
+        end = data.find(b"\n", end)
+        if end < 0:
+            end = len(data)
+            break
+        if data[end - 1:end] != b"\\" and data[end - 2:end] != b"\\\r":
+            break
+        end += 1
+    text = data[start:end].decode("utf-8", "replace")
+    return re.sub(r"\\\r?\n", " ", text)
 
 
 def _ignore(cursor: Cursor) -> None:

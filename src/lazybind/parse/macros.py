@@ -40,7 +40,8 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
         else:
             candidates.append(macro)
-    first = _probe(main_path, main_source, args, candidates, "static __auto_type {probe} = ({macro});")
+    first = _probe(main_path, main_source, args,
+                   [(m, "static __auto_type {probe} = ({macro});") for m in candidates])
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
@@ -73,25 +74,25 @@ def evaluate_macros(
 
 
 def _strings_and_pointers(main_path, main_source, args, strings, pointers):
+    """One more translation unit: strings initialize arrays, pointers are cast to integers."""
     constants: Dict[str, ir.Constant] = {}
     skipped: List[ir.Skipped] = []
-    string_probe = _probe(main_path, main_source, args, strings, "static const char {probe}[] = {macro};")
+    probe = _probe(main_path, main_source, args,
+                   [(m, "static const char {probe}[] = {macro};") for m in strings]
+                   + [(m, "static const unsigned long long {probe} = (unsigned long long)({macro});")
+                      for m in pointers])
     for macro in strings:
-        cursor = string_probe.cursors.get(macro.name)
-        value = _string_value(cursor) if cursor is not None and macro.name not in string_probe.errors else None
+        cursor = probe.cursors.get(macro.name)
+        value = _string_value(cursor) if cursor is not None and macro.name not in probe.errors else None
         if value is None:
             skipped.append(ir.Skipped(macro.name, macro.location, "a char pointer, not a string literal"))
         else:
             pointee = ir.Primitive("char")
             constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Pointer(pointee, True))
-    null_probe = _probe(
-        main_path, main_source, args, pointers,
-        "static const unsigned long long {probe} = (unsigned long long)({macro});",
-    )
     for macro in pointers:
-        cursor = null_probe.cursors.get(macro.name)
+        cursor = probe.cursors.get(macro.name)
         value = clang_api.evaluate(cursor) if cursor is not None else None
-        if value == 0 and macro.name not in null_probe.errors:
+        if value == 0 and macro.name not in probe.errors:
             constants[macro.name] = ir.Constant(macro.name, macro.location, None, ir.Pointer(ir.VOID))
         else:
             skipped.append(ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL"))
@@ -119,11 +120,14 @@ class _ProbeResult:
     errors: Dict[str, str]
 
 
-def _probe(main_path, main_source, args, macros, template) -> _ProbeResult:
-    if not macros:
+def _probe(main_path, main_source, args, items) -> _ProbeResult:
+    """Append one declaration per (macro, template) to the headers, parse once, and map the
+    resulting cursors and error messages back to macro names."""
+    if not items:
         return _ProbeResult({}, {})
+    macros = [macro for macro, _ in items]
     lines = [main_source, f'#line 1 "{_PROBE_FILE}"']
-    for number, macro in enumerate(macros):
+    for number, (macro, template) in enumerate(items):
         lines.append(template.format(probe=f"{PROBE_PREFIX}{number}", macro=macro.name))
     tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w"])
     errors: Dict[str, str] = {}
