@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 from . import __version__, ir
 from .errors import InputError
@@ -16,15 +16,20 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
     return read_declarations(make_options(headers, **options))
 
 
-def render(options: Options) -> str:
-    """The text of the module `options` describe."""
+def render(options: Options) -> Dict[str, str]:
+    """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}."""
     from .emit import render_module
+    from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
 
     declarations = read_declarations(options)
-    return render_module(declarations, describe_libraries(options.libraries), __version__,
-                         options.command_line(), compile_options(options))
+    rendered = {"module": render_module(declarations, describe_libraries(options.libraries),
+                                        __version__, options.command_line(),
+                                        compile_options(options))}
+    if options.stubs:
+        rendered["stubs"] = render_stubs(declarations)
+    return rendered
 
 
 def compile_options(options: Options) -> dict:
@@ -47,22 +52,32 @@ def generate(
     opts = make_options(headers, library=library, stubs=stubs, **options)
     if output is not None:
         _refuse_overwriting_inputs(output, opts.headers)
-    text = render(opts)
+    rendered = render(opts)
     if output is not None:
         from .writer import write_files_atomically
 
-        write_files_atomically({output: text})
-    return text
+        write_files_atomically(_output_files(output, rendered))
+    return rendered["module"]
 
 
-def is_current(output: str, **options) -> bool:
-    """True when `output` holds exactly what generation would write now (`--check`)."""
-    text = generate(**options)
-    try:
-        with open(output, encoding="utf-8", newline="") as handle:
-            return handle.read() == text
-    except OSError:
-        return False
+def _output_files(output: str, rendered: Dict[str, str]) -> Dict[str, str]:
+    files = {output: rendered["module"]}
+    if "stubs" in rendered:
+        files[os.path.splitext(output)[0] + ".pyi"] = rendered["stubs"]
+    return files
+
+
+def is_current(output: str, headers, library=None, stubs: bool = False, **options) -> bool:
+    """True when `output` (and its stub) hold exactly what generation would write now."""
+    opts = make_options(headers, library=library, stubs=stubs, **options)
+    for path, text in _output_files(output, render(opts)).items():
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                if handle.read() != text:
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 def check(module_path: str):

@@ -1,0 +1,51 @@
+"""--stubs: a type checker (mypy, run for real) accepts correct use and rejects wrong use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import lazybind
+
+
+@pytest.fixture(scope="module")
+def stubbed(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("stubs")
+    lazybind.generate(["zlib.h"], library="z", output=str(directory / "zlib_ffi.py"), stubs=True)
+    return directory
+
+
+def mypy(directory, name, code):
+    (directory / f"{name}.py").write_text(code)
+    return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                           f"{name}.py"], cwd=directory, capture_output=True, text=True)
+
+
+def test_stub_is_written_beside_the_module(stubbed):
+    stub = (stubbed / "zlib_ffi.pyi").read_text()
+    assert "def crc32(crc: int, buf: Any, len: int, /) -> int: ..." in stub
+    assert "Z_OK: Final[int]" in stub and "ZLIB_VERSION: Final[bytes]" in stub
+    assert "class struct_z_stream_s(ctypes.Structure):" in stub
+
+
+def test_mypy_accepts_correct_use(stubbed):
+    result = mypy(stubbed, "good", "import zlib_ffi as z\n"
+                  "value: int = z.crc32(0, b'abc', 3)\n"
+                  "version: bytes | None = z.zlibVersion()\n"
+                  "stream = z.z_stream()\n"
+                  "avail: int = stream.avail_in\n"
+                  "ok: int = z.Z_OK\n")
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("wrong", [
+    "z.crc32(0, b'abc')",             # wrong arity
+    "z.crc32('text', b'abc', 3)",     # wrong type
+    "z.no_such_function()",           # unknown name
+    "x: str = z.Z_OK",                # constant has type int
+])
+def test_mypy_rejects_wrong_use(stubbed, wrong):
+    result = mypy(stubbed, "bad", f"import zlib_ffi as z\n{wrong}\n")
+    assert result.returncode == 1 and "error" in result.stdout
