@@ -1,0 +1,56 @@
+"""The packed tables: what emit/tables.py writes, lazybind.runtime reads back, exactly."""
+
+from __future__ import annotations
+
+from lazybind import ir, runtime
+from lazybind.emit.module import render_module
+from lazybind.emit.tables import encode
+from conftest import import_path
+
+HERE = ir.Location("t.h", 3, 1)
+POINT = ir.Record("struct_point", "struct", HERE, (
+    ir.Field("x", ir.Primitive("int"), 0), ir.Field("y", ir.Primitive("int"), 32)), 8, 4, complete=True)
+DECLS = ir.Declarations(
+    headers=(ir.Header("t.h", "0" * 64),),
+    declarations=(
+        ir.Constant("ANSWER", HERE, -42, ir.Primitive("int")),
+        ir.Constant("NAME", ir.Location("t.h", 7), b'q"""\\\n\0\xff', ir.Pointer(ir.Primitive("char"), True)),
+        ir.Constant("NOTHING", HERE, None, ir.Pointer(ir.VOID)),
+        ir.Constant("RATIO", HERE, 0.1, ir.Primitive("double")),
+        ir.Function("area", HERE, ir.FunctionType(ir.Primitive("int"), (ir.Pointer(ir.RecordRef("struct_point")),))),
+        POINT,
+    ),
+    target="x86_64-linux-gnu", clang_version="clang version 18",
+)
+
+
+def test_entries_round_trip():
+    tables = encode(DECLS, [], "0", {})
+    sections = {"names": tables.names, "entries": tables.entries, "specs": tables.specs,
+                "meta": tables.meta, "locations": tables.locations, "files": tables.files}
+    binding = runtime.Binding({"__name__": "t"}, sections)
+    assert binding.all_names() == [d.name for d in DECLS.declarations]
+    for index, declaration in enumerate(DECLS.declarations):
+        assert binding.index_of(declaration.name) == index
+        assert binding.name_at(index) == declaration.name
+    assert binding.index_of("absent") == -1
+    assert binding.location(1) == "t.h:7"
+    kind, _, _, ref = runtime.unpack_entry(binding._entries[4])
+    assert kind == runtime.KIND_FUNCTION and binding.spec(ref).startswith("F")
+
+
+def test_hostile_values_round_trip_through_a_real_module(tmp_path):
+    text = render_module(DECLS, [], "0", ["t.h"], {})
+    path = tmp_path / "hostile_ffi.py"
+    path.write_text(text)
+    module = import_path(path)
+    assert module.NAME == b'q"""\\\n\0\xff'
+    assert module.ANSWER == -42 and module.RATIO == 0.1 and module.NOTHING is None
+    point = module.struct_point(3, 4)
+    assert (point.x, point.y) == (3, 4)
+
+
+def test_pack_entry_bit_fields():
+    packed = runtime.pack_entry(5, (1 << 24) - 1, 1023, (1 << 26) - 1)
+    assert runtime.unpack_entry(packed) == (5, (1 << 24) - 1, 1023, (1 << 26) - 1)
+    assert packed < 1 << 64
