@@ -183,6 +183,8 @@ class Binding:
         function = self._symbol(index, lambda library: library[name])
         function.restype = restype
         function.argtypes = argtypes
+        if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
+            function.errcheck = _reraise_callback_error  # only calls that take callbacks pay for it
         if spec[0] == "V":
             return _variadic(function, name, len(argtypes))
         return function
@@ -333,7 +335,7 @@ class Binding:
         base = ctypes.CFUNCTYPE(restype, *argtypes)
         return type(base.__name__, (base,), {
             "_flags_": base._flags_, "_argtypes_": base._argtypes_, "_restype_": base._restype_,
-            "from_param": classmethod(self._callback_from_param)})
+            "from_param": classmethod(self._callback_from_param), "_lazybind_callback_": True})
 
     def _callback_value(self, ref, is_result=False):
         spec = self.spec(ref)
@@ -354,7 +356,7 @@ class Binding:
         key = (cls, value)
         thunk = self._callbacks.get(key)
         if thunk is None:
-            thunk = self._callbacks[key] = cls(value)
+            thunk = self._callbacks[key] = cls(_guarded(value, cls._restype_))
         return thunk
 
     # -- records -------------------------------------------------------------------------------
@@ -497,6 +499,33 @@ def _refusing_class(name, base, error):
         raise error
 
     return type(name, (base,), {"__new__": refuse})
+
+
+_callback_errors = __import__("threading").local()
+
+
+def _guarded(function, restype):
+    """A callback that keeps its exception for the C call that ran it to re-raise on return,
+    instead of ctypes printing and dropping it."""
+    default = None if restype is None else 0
+
+    def guarded(*args):
+        try:
+            return function(*args)
+        except BaseException as error:
+            if getattr(_callback_errors, "error", None) is None:
+                _callback_errors.error = error
+            return default
+
+    return guarded
+
+
+def _reraise_callback_error(result, function, arguments):
+    error = getattr(_callback_errors, "error", None)
+    if error is not None:
+        _callback_errors.error = None
+        raise error
+    return result
 
 
 def _variadic(function, name, fixed):

@@ -143,3 +143,15 @@ def test_exported_variables_are_bound_to_library_storage(libc_mod, sqlite_mod):
     assert ctypes.string_at(sqlite_mod.sqlite3_version) == sqlite3.sqlite_version.encode()
     stdout = libc_mod.stdout
     assert isinstance(stdout, ctypes._Pointer) and bool(stdout)
+
+
+def test_exception_in_callback_is_raised_after_the_c_call(libc_mod):
+    c = libc_mod
+    array = (ctypes.c_int * 4)(4, 3, 2, 1)
+
+    def broken(a, b):
+        raise ValueError("comparator failed")
+
+    with pytest.raises(ValueError, match="comparator failed"):
+        c.qsort(array, 4, ctypes.sizeof(ctypes.c_int), broken)
+    c.qsort(array, 4, ctypes.sizeof(ctypes.c_int), lambda a, b: 0)  # nothing left pending
