@@ -299,7 +299,10 @@ class Binding:
             return ctypes.POINTER(ctypes.c_char_p)  # char **: an array of C strings
         if pointee == "pvoid" or pointee[0] in "FV":
             return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
-        target = self.ctype(pointee_ref)
+        try:
+            target = self.ctype(pointee_ref)
+        except LayoutError:
+            return ctypes.c_void_p  # a pointer to a refused record still carries its address
         if isinstance(target, type) and issubclass(target, _Unsupported):
             return ctypes.c_void_p
         return ctypes.POINTER(target)
@@ -362,9 +365,14 @@ class Binding:
     # -- records -------------------------------------------------------------------------------
 
     def record_class(self, index):
+        """The ctypes class of a record, laid out as the compiler does, or a LayoutError naming
+        it (every time it is asked for) when ctypes cannot express that layout."""
         cls = self._types.get(("record", index))
         if cls is not None:
             return cls
+        refused = self._types.get(("refused", index))
+        if refused is not None:
+            raise refused
         name = self.name_at(index)
         spec = self.spec(unpack_entry(self._entries[index])[3])
         base = ctypes.Union if spec[0] == "N" else ctypes.Structure
@@ -374,12 +382,15 @@ class Binding:
         if layout[0] == "?":
             return cls  # opaque: usable through pointers only
         size, align = (int(v) for v in layout[0].split(","))
-        fields = [self._field(text) for text in layout[1:]]
         try:
+            if align > 16:
+                raise LayoutError("aligned to %d bytes: ctypes cannot express alignment above 16" % align)
+            fields = [self._field(text) for text in layout[1:]]
             _lay_out(cls, fields, size, base is ctypes.Union)
-        except LayoutError as error:
-            broken = LayoutError("%s (%s): %s" % (name, self.location(index), error))
-            self._types[("record", index)] = _refusing_class(name, base, broken)
+        except (LayoutError, UnsupportedTypeError) as error:
+            del self._types[("record", index)]
+            broken = self._types[("refused", index)] = LayoutError(
+                "%s (%s): %s" % (name, self.location(index), error))
             raise broken from None
         return cls
 
@@ -388,9 +399,14 @@ class Binding:
         name, ref, offset = parts[0], int(parts[1]), int(parts[2])
         bits = int(parts[3]) if len(parts) > 3 else None
         spec = self.spec(ref)
-        ctype = self.ctype(ref)
         if spec[0] in "FV":
-            ctype = ctypes.c_void_p
+            return name, ctypes.c_void_p, offset, bits
+        try:
+            ctype = self.ctype(ref)
+        except UnsupportedTypeError:
+            if spec[0] not in "*&":
+                raise
+            ctype = ctypes.c_void_p  # a pointer to something ctypes cannot call: keep the address
         return name, ctype, offset, bits
 
     def selftest(self):
@@ -492,13 +508,6 @@ def _unsupported(spelling, size, align):
     """Storage of the right size for a type ctypes lacks: fine inside a record, refused by value."""
     return type(spelling, (_Unsupported,), {"_fields_": [("_storage", ctypes.c_ubyte * size)],
                                             "_spelling_": spelling})
-
-
-def _refusing_class(name, base, error):
-    def refuse(*args, **kwargs):
-        raise error
-
-    return type(name, (base,), {"__new__": refuse})
 
 
 _callback_errors = __import__("threading").local()

@@ -76,3 +76,21 @@ def test_linked_records_are_usable(layouts):
     anon.word = 0x0201
     assert (anon.a, anon.b) == (1, 2)  # little-endian view through the anonymous struct
     assert module.__lazybind__.selftest() == []
+
+
+def test_unexpressible_records_are_refused_by_name_every_time(tmp_path):
+    header = tmp_path / "refuse.h"
+    header.write_text("union v { int i; void *p; };\n"
+                      "struct takes_union { void (*cb)(union v); int x; };\n"
+                      "struct big_align { _Alignas(32) int x; };\n"
+                      "struct holder { struct big_align *p; int y; };\n"
+                      "#define WHERE __FILE__\n#define LINE __LINE__\n")
+    out = tmp_path / "refuse_ffi.py"
+    lazybind.generate([str(header)], output=str(out))
+    module = import_path(out)
+    assert ctypes.sizeof(module.struct_takes_union) == 16  # the callback field keeps its address
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"struct_big_align \(.*refuse.h:3\).*alignment"):
+            module.struct_big_align
+    assert ctypes.sizeof(module.struct_holder) == 16  # a pointer to it is still usable
+    assert not hasattr(module, "WHERE") and not hasattr(module, "LINE")  # would echo the probe

@@ -20,6 +20,7 @@ from .decls import MacroDefinition, _PRIMITIVE_KINDS
 
 PROBE_PREFIX = "__lazybind_probe_"
 _PROBE_FILE = "__lazybind_probe__"
+_LINE_BASE = 1_000_000_000
 _CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
 _UNBALANCED = re.compile(r"[{};#]")
 
@@ -45,7 +46,7 @@ def evaluate_macros(
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
-    for macro in candidates:
+    for number, macro in enumerate(candidates):
         cursor = first.cursors.get(macro.name)
         reason = first.errors.get(macro.name)
         if cursor is None or reason:
@@ -63,6 +64,9 @@ def evaluate_macros(
             continue
         if primitive in ("float", "double", "longdouble"):
             value = float(value)
+        elif value == _LINE_BASE + number:
+            skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
+            continue
         constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
     if strings or pointers:
         second_constants, second_skipped = _strings_and_pointers(
@@ -109,8 +113,8 @@ def _string_value(cursor) -> Optional[bytes]:
     if literal is None:
         return None
     value = clang_api.evaluate(literal)
-    if value is None or len(value) != length:
-        return None  # an embedded NUL: refuse rather than truncate
+    if value is None or len(value) != length or _PROBE_FILE.encode() in value:
+        return None  # an embedded NUL (refused rather than truncated), or __FILE__
     return value
 
 
@@ -126,14 +130,18 @@ def _probe(main_path, main_source, args, items) -> _ProbeResult:
     if not items:
         return _ProbeResult({}, {})
     macros = [macro for macro, _ in items]
-    lines = [main_source, f'#line 1 "{_PROBE_FILE}"']
+    lines = [main_source]
     for number, (macro, template) in enumerate(items):
+        # Each probe on a line of its own far-away number, so diagnostics map back to it and a
+        # value that merely echoes __LINE__ is recognized.
+        lines.append(f'#line {_LINE_BASE + number} "{_PROBE_FILE}"')
         lines.append(template.format(probe=f"{PROBE_PREFIX}{number}", macro=macro.name))
     tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w"])
     errors: Dict[str, str] = {}
     for diag in tu.diagnostics():
-        if diag.severity >= 3 and diag.file.endswith(_PROBE_FILE) and 0 < diag.line <= len(macros):
-            errors.setdefault(macros[diag.line - 1].name, f"not a constant: {diag.message}")
+        number = diag.line - _LINE_BASE
+        if diag.severity >= 3 and diag.file.endswith(_PROBE_FILE) and 0 <= number < len(macros):
+            errors.setdefault(macros[number].name, f"not a constant: {diag.message}")
     cursors: Dict[str, object] = {}
     for cursor in tu.cursor.get_children():
         if cursor.kind == CursorKind.VAR_DECL and cursor.spelling.startswith(PROBE_PREFIX):
