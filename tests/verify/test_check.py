@@ -104,7 +104,7 @@ def generated(tmp_path_factory):
     def get(name):
         if name not in cache:
             if name in NEEDS_FILE and not os.path.exists(NEEDS_FILE[name]):
-                pytest.skip(f"{NEEDS_FILE[name]} is not installed")
+                pytest.fail(f"{NEEDS_FILE[name]} is not installed (.ci/run installs it)")
             headers, options = HEADERS[name]
             if headers is None:
                 header = directory / "own.h"
