@@ -18,6 +18,7 @@ import os
 import pickle
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -92,15 +93,16 @@ class Settings:
     def __init__(self, quick):
         self.quick = quick
         self.gen_repeats = 1 if quick else 3
-        self.time_runs = 9 if quick else 31
-        self.source_runs = 5 if quick else 15
+        self.time_runs = 9 if quick else 21
+        self.source_runs = 5 if quick else 9
         self.mem_runs = 1 if quick else 3
-        self.first_runs = 5 if quick else 15
+        self.first_runs = 5 if quick else 9
+        self.slow_ns = 0.2e9        # an import slower than this gets 3 timed runs, no tracemalloc
         self.steady_repeats = 3 if quick else 7
-        self.module_budget = 8.0 if quick else 25.0     # seconds of imports per module and mode
+        self.module_budget = 8.0     # seconds of first-call runs per module
         self.scaling_ctypesgen_max = 10000 if quick else 100000
         self.gen_timeout = 900
-        self.mem_timeout = 60 if quick else 120
+        self.mem_timeout = 60
 
 
 def log(*args):
@@ -255,7 +257,11 @@ def generate(tool, target, settings, env_info, status_key):
     env = dict(os.environ)
     if extra:
         env.update(extra)
-    rec["command"] = " ".join(rel(c) if c.startswith("/") else c for c in cmd)
+    shown = list(cmd)
+    if shown[0] == PY and shown[1].startswith(SCRIPTS + os.sep):
+        shown = [os.path.basename(shown[1])] + shown[2:]       # the console script, as typed
+    rec["command"] = (" ".join("%s=%s" % (k, rel(v)) for k, v in (extra or {}).items()) + " "
+                      if extra else "") + shlex.join(rel(c) for c in shown)
     times = []
     repeats = 1 if target.get("synthetic") else settings.gen_repeats
     for _ in range(repeats):
@@ -329,8 +335,9 @@ print(json.dumps(out))
 def probe(mode, module, *extra, source_only=False, timeout=600):
     cmd = [PY, os.path.join(HERE, "probe.py"), mode, MODS, module] + list(extra)
     proc = run(cmd, timeout=timeout, env=child_env(source_only))
-    if proc.returncode != 0:
-        raise RuntimeError(first_error_line(proc.stderr))
+    if proc.returncode != 0:   # the exception's own line: the last of the traceback
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        raise RuntimeError((lines[-1] if lines else "exit %d" % proc.returncode)[:200])
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -345,34 +352,55 @@ def repeated(mode, module, runs, budget, *extra, source_only=False, timeout=600)
     return results
 
 
-def measure_imports(module, settings, call=None):
-    """Import time (pyc and source-only), RSS delta, tracemalloc delta of one module."""
-    rec = {}
-    try:
-        timed = repeated("time", module, settings.time_runs, settings.module_budget)
-        rec["import_ns"] = statistics.median(r["ns"] for r in timed)
-        rec["rss"] = statistics.median(r["rss"] for r in timed)
-        rec["pyc_used"] = all(r["pyc"] for r in timed)
-        rec["runs"] = len(timed)
-        src = repeated("time", module, settings.source_runs, settings.module_budget,
-                       source_only=True)
-        rec["source_ns"] = statistics.median(r["ns"] for r in src)
-        assert not any(r["pyc"] for r in src)
-    except Exception as exc:  # noqa: BLE001 - a peer's module that does not import
-        rec["import_error"] = str(exc)
-        return rec
-    extra = [call] if call else []
-    try:
-        mem = repeated("mem", module, settings.mem_runs, settings.module_budget, *extra,
-                       timeout=settings.mem_timeout)
-        rec["traced"] = statistics.median(r["bytes"] for r in mem)
-        if call:
-            rec["traced_after_call"] = statistics.median(r["after_call"] for r in mem)
-    except subprocess.TimeoutExpired:
-        rec["traced_error"] = "tracemalloc import timed out after %d s" % settings.mem_timeout
-    except Exception as exc:  # noqa: BLE001
-        rec["traced_error"] = str(exc)
-    return rec
+def measure_imports(modules, settings):
+    """Import time (pyc, then source-only) and RSS delta, then tracemalloc delta, of every module.
+
+    Timed runs go in rounds over all modules, so that drift of the machine hits every module
+    alike (the empty module's figure is the floor the others are compared with). A module whose
+    import takes longer than `slow_ns` stops after 3 rounds."""
+    out = {m: {} for m in modules}
+    runs = {m: {"pyc": [], "src": []} for m in modules}
+    for kind, source_only, rounds in (("pyc", False, settings.time_runs),
+                                      ("src", True, settings.source_runs)):
+        log("import timing (%s), %d rounds over %d modules" % (
+            "source only" if source_only else ".pyc", rounds, len(modules)))
+        for r in range(rounds):
+            for m in modules:
+                if out[m].get("import_error"):
+                    continue
+                done = runs[m][kind]
+                if r >= 3 and statistics.median(x["ns"] for x in done) > settings.slow_ns:
+                    continue
+                try:
+                    done.append(probe("time", m, source_only=source_only))
+                except Exception as exc:  # noqa: BLE001 - a peer's module that does not import
+                    out[m]["import_error"] = str(exc)
+    log("import memory (tracemalloc)")
+    for m in modules:
+        rec = out[m]
+        if rec.get("import_error"):
+            continue
+        rec["import_ns"] = statistics.median(x["ns"] for x in runs[m]["pyc"])
+        rec["rss"] = statistics.median(x["rss"] for x in runs[m]["pyc"])
+        rec["pyc_used"] = all(x["pyc"] for x in runs[m]["pyc"])
+        rec["runs"] = len(runs[m]["pyc"])
+        rec["source_ns"] = statistics.median(x["ns"] for x in runs[m]["src"])
+        assert not any(x["pyc"] for x in runs[m]["src"])
+        # tracemalloc slows the import of a module of many classes by orders of magnitude
+        # (minutes for a 100k-declaration clang2py module): fewer runs, or none, for those
+        if rec["import_ns"] > settings.slow_ns:
+            rec["traced_error"] = "not measured: the import takes %s, tracemalloc would take" \
+                                  " minutes (see RSS)" % fmt_time(rec["import_ns"])
+            continue
+        try:
+            mem = repeated("mem", m, 1 if rec["import_ns"] > 10e6 else settings.mem_runs,
+                           settings.module_budget, timeout=settings.mem_timeout)
+            rec["traced"] = statistics.median(x["bytes"] for x in mem)
+        except subprocess.TimeoutExpired:
+            rec["traced_error"] = "tracemalloc import timed out after %d s" % settings.mem_timeout
+        except Exception as exc:  # noqa: BLE001
+            rec["traced_error"] = str(exc)
+    return out
 
 
 def measure_first_call(module, call1, call2, settings):
@@ -496,6 +524,41 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
         if k in info:
             w("- %s: %s" % (k, info[k]))
     w("")
+    w("## Summary")
+    w("")
+    w("Peers as multiples of lazybind (default scope, which binds far more: everything the header"
+      " includes) on the same header; `named` is `lazybind --scope named`, the peers' coverage."
+      " Import with .pyc, memory by tracemalloc; steady call ratios are in their own section.")
+    w("")
+    w("| header | lazybind import | named | ctypesgen | clang2py | lazybind memory | named |"
+      " ctypesgen | clang2py | lazybind generation | named | ctypesgen | clang2py |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for t in TARGETS:
+        base_i = imports.get((t["key"], "lazybind"), {})
+        base_g = gens.get((t["key"], "lazybind"), {})
+        row = [t["title"]]
+        for field, fmt, src in (("import_ns", fmt_time, imports), ("traced", fmt_bytes, imports),
+                                ("gen_s", lambda v: "%.2f s" % v, gens)):
+            base = (base_g if src is gens else base_i).get(field)
+            row.append(fmt(base) if base is not None else "—")
+            for tool in ("lazybind_named", "ctypesgen", "clang2py"):
+                v = src.get((t["key"], tool), {}).get(field)
+                failed = gens.get((t["key"], tool), {}).get("status", "ok") != "ok" or \
+                    imports.get((t["key"], tool), {}).get("import_error")
+                if v is None or (failed and src is imports):
+                    row.append("failed" if failed else "—")
+                else:
+                    row.append(ratio(v, base))
+        w("| " + " | ".join(row) + " |")
+    w("")
+    w("## Goals of issue 3")
+    w("")
+    w("| goal | target | achieved | |")
+    w("|---|---|---|---|")
+    for name, target, achieved, ok in goals:
+        w("| %s | %s | %s | %s |" % (name, target, achieved,
+                                     "met" if ok else ("not met" if ok is False else "n/a")))
+    w("")
     w("## Method")
     w("")
     w("- **Generation**: wall time of the tool's command line (a fresh process, so interpreter"
@@ -503,14 +566,16 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
     w("- **Import**: `import MODULE` timed with `perf_counter_ns` in a fresh `python` process per"
       " run, `ctypes` already imported (a module's own imports of `ctypes.util`, `struct`... count"
       " against it), bytecode compiled first with `python -m compileall` and"
-      " `PYTHONDONTWRITEBYTECODE` unset; median of up to %d runs (at least 3; fewer when one"
-      " import takes seconds). **Source-only**: the same with `PYTHONDONTWRITEBYTECODE=1` and an"
-      " empty `PYTHONPYCACHEPREFIX`, so the source is compiled every time; median of up to %d."
+      " `PYTHONDONTWRITEBYTECODE` unset; median of %d runs, taken in rounds over all modules so"
+      " that the machine's drift hits each alike (a module whose import takes over 0.2 s: 3 runs)."
+      " **Source-only**: the same with `PYTHONDONTWRITEBYTECODE=1` and an empty"
+      " `PYTHONPYCACHEPREFIX`, so the source is compiled every time; median of %d runs."
       % (settings.time_runs, settings.source_runs))
     w("- **Memory**: `tracemalloc` traced bytes after minus before the import, in separate fresh"
-      " processes (never in the timed ones); **RSS**: `/proc/self/statm` resident size after minus"
-      " before the import in the timed processes (page granularity; catches C allocations such"
-      " as cffi's and ctypes' type objects that tracemalloc does not see).")
+      " processes (never in the timed ones; median of up to %d; not measured for imports over"
+      " 0.2 s, which tracemalloc slows to minutes); **RSS**: `/proc/self/statm` resident size"
+      " after minus before the import in the timed processes (page granularity; catches C"
+      " allocations such as cffi's that tracemalloc does not see)." % settings.mem_runs)
     w("- **Bytes per declaration**: file size (and traced import memory) divided by the names"
       " the module exposes: for lazybind the entries of its name table; for the peers the public"
       " names in the module after import, less those of `ctypes` itself. *Functions* counts"
@@ -627,7 +692,9 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
         w("| %s | %s | %s | %s | %s | %s | %s |" % (
             title, tool, " / ".join(calls), fmt_time(rec.get("first_ns")),
             fmt_time(rec.get("second_ns")), fmt_time(rec.get("again_ns")),
-            fmt_bytes(rec.get("traced_after_call"))))
+            fmt_bytes(rec.get("traced_after_call")) if rec.get("traced_after_call") is not None
+            else (fmt_bytes(rec.get("traced_import_only")) + " (the import's)"
+                  if rec.get("traced_import_only") is not None else "—")))
     w("")
 
     # ---- steady
@@ -674,16 +741,6 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
             else imp.get("traced_error", "—"), fmt_bytes(imp.get("rss"))))
     w("")
 
-    # ---- goals
-    w("## Goals of issue 3")
-    w("")
-    w("| goal | target | achieved | |")
-    w("|---|---|---|---|")
-    for name, target, achieved, ok in goals:
-        w("| %s | %s | %s | %s |" % (name, target, achieved,
-                                     "met" if ok else ("not met" if ok is False else "n/a")))
-    w("")
-
     # ---- commands
     w("## Commands")
     w("")
@@ -694,7 +751,7 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
       " on the result.")
     w("")
     w("```")
-    for (key, tool), g in sorted(gens.items()):
+    for (key, tool), g in gens.items():
         if g.get("command"):
             w(g["command"])
     w("python -m compileall -q benchmarks/_work/mods")
@@ -724,14 +781,21 @@ def plot(path, scaling, floor):
         pts = [(n, imp) for n, t, g, imp in scaling
                if t == tool and g.get("status") == "ok" and imp.get("import_ns")]
         if pts:
-            ax1.plot([n for n, _ in pts], [imp["import_ns"] / 1e6 for _, imp in pts], "o-",
-                     label=tool)
+            line, = ax1.plot([n for n, _ in pts], [imp["import_ns"] / 1e6 for _, imp in pts],
+                             "o-", label=tool)
+            src = [(n, imp["source_ns"]) for n, imp in pts if imp.get("source_ns")]
+            if tool == "lazybind" and src:
+                ax1.plot([n for n, _ in src], [v / 1e6 for _, v in src], "o:",
+                         color=line.get_color(), label=tool + " (source only)")
         pts = [(n, imp) for n, imp in pts if imp.get("traced") is not None]
         if pts:
             ax2.plot([n for n, _ in pts], [max(imp["traced"], 1) / 1024 for _, imp in pts],
                      "o-", label=tool)
     if floor.get("import_ns"):
         ax1.axhline(floor["import_ns"] / 1e6, color="gray", ls="--", label="empty module")
+        if floor.get("source_ns"):
+            ax1.axhline(floor["source_ns"] / 1e6, color="gray", ls=":",
+                        label="empty module (source only)")
         ax2.axhline(max(floor["traced"], 1) / 1024, color="gray", ls="--", label="empty module")
     for ax, title, unit in ((ax1, "import time (.pyc cached)", "ms"),
                             (ax2, "import memory (tracemalloc)", "KiB")):
@@ -801,6 +865,11 @@ def goals_table(gens, imports, floors, firsts, steady, scaling):
               rt, fmt_time(lb[10]["import_ns"]), fmt_time(lb[100000]["import_ns"]), rm,
               fmt_bytes(lb[10]["traced"]), fmt_bytes(lb[100000]["traced"])),
           rt <= 1.2 and rm <= 1024)
+    if 10 in lb and 100000 in lb and lb[10].get("source_ns") and lb[100000].get("source_ns"):
+        rs = lb[100000]["source_ns"] / lb[10]["source_ns"]
+        g("source-only import from 10 to 100k declarations", "flat (not set by the issue)",
+          "%.1fx (%s → %s): the comment lines are still tokenized" % (
+              rs, fmt_time(lb[10]["source_ns"]), fmt_time(lb[100000]["source_ns"])), None)
     crc = {r["variant"]: r["ns"] for r in steady.get("crc32", []) if r["ns"]}
     if "lazybind" in crc and "hand ctypes, argtypes" in crc:
         r = crc["lazybind"] / crc["hand ctypes, argtypes"]
@@ -889,23 +958,25 @@ def main():
             counts[(key, tool)] = count_declarations(rec)
 
     # imports
-    imports = {}
     floors = {}
+    modules = []
     for title, module, _, _ in FLOORS:
-        if module in floors:
-            continue
         if module == "bench_cffi_api" and cffi_api_error:
             floors[module] = {"import_error": cffi_api_error}
-            continue
-        log("import", module)
-        floors[module] = measure_imports(module, settings)
+        elif module not in modules:
+            modules.append(module)
     for (key, tool), rec in gens.items():
-        if rec.get("status") != "ok":
-            continue
-        log("import", rec["module"])
-        imp = measure_imports(rec["module"], settings)
-        imp["pyc_bytes"] = pyc_size(rec["module"])
-        imports[(key, tool)] = imp
+        if rec.get("status") == "ok":
+            modules.append(rec["module"])
+    measured = measure_imports(modules, settings)
+    imports = {}
+    for m in modules:
+        if m in dict((f[1], 1) for f in FLOORS):
+            floors[m] = measured[m]
+    for (key, tool), rec in gens.items():
+        if rec.get("status") == "ok":
+            imports[(key, tool)] = measured[rec["module"]]
+            imports[(key, tool)]["pyc_bytes"] = pyc_size(rec["module"])
 
     # first calls (and memory after the first call)
     firsts = []
@@ -917,10 +988,16 @@ def main():
             c1, c2 = ("m.%s()" % t["calls"][0], "m.%s()" % t["calls"][1])
             log("first call", rec["module"])
             fc = measure_first_call(rec["module"], c1, c2, settings)
+            if not tool.startswith("lazybind"):
+                # a peer builds everything at import: its traced memory is the import's
+                fc["traced_import_only"] = imports.get((t["key"], tool), {}).get("traced")
+                firsts.append((t["key"], t["title"], TOOL_TITLES[tool], t["calls"], fc))
+                continue
             try:
                 fc["traced_after_call"] = statistics.median(
-                    r["after_call"] for r in repeated("mem", rec["module"], settings.mem_runs,
-                                                      settings.module_budget, c1))
+                    r["after_call"] for r in repeated("mem", rec["module"], 1,
+                                                      settings.module_budget, c1,
+                                                      timeout=settings.mem_timeout))
             except Exception as exc:  # noqa: BLE001
                 fc.setdefault("first_error", str(exc))
             firsts.append((t["key"], t["title"], TOOL_TITLES[tool], t["calls"], fc))
@@ -935,8 +1012,9 @@ def main():
         fc = measure_first_call(module, c1, c2, settings)
         try:
             fc["traced_after_call"] = statistics.median(
-                r["after_call"] for r in repeated("mem", module, settings.mem_runs,
-                                                  settings.module_budget, c1))
+                r["after_call"] for r in repeated("mem", module, 1,
+                                                  settings.module_budget, c1,
+                                                  timeout=settings.mem_timeout))
         except Exception as exc:  # noqa: BLE001
             fc.setdefault("first_error", str(exc))
         firsts.append(("zlib", "zlib.h", title, ("zlibVersion", "zlibCompileFlags"), fc))
