@@ -28,6 +28,7 @@ The tables (written by lazybind.emit.tables, read here) -- the only place they a
 """
 
 import base64
+import bisect
 import ctypes
 import json
 import os
@@ -38,6 +39,7 @@ from array import array
 KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT = range(6)
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
+_SAMPLE_STEP = 64
 
 _PRIMITIVE_CTYPES = {
     "bool": ctypes.c_bool, "char": ctypes.c_char, "schar": ctypes.c_byte, "uchar": ctypes.c_ubyte,
@@ -106,11 +108,13 @@ class Binding:
         self._namespace = namespace
         self._module_name = namespace.get("__name__", "lazybind_module")
         self._names = sections["names"]
-        self._entries = decode_ints(sections["entries"], "Q")
+        self._entries = decode_ints(sections.pop("entries"), "Q")
+        sections.pop("runtime", None)  # already running: keep only what lookups need
         self._specs = sections["specs"]
         self._sections = sections
         self._meta = json.loads(sections["meta"])
         self._state = bytearray(len(self._entries))
+        self._sample = None
         self._lock = _thread.RLock()
         self._types = {}
         self._libraries = [None] * len(self._meta["libraries"])
@@ -125,9 +129,15 @@ class Binding:
         return self._names[start:start + length]
 
     def index_of(self, name):
+        """Binary search of the names blob: first among every 64th name (a short list, searched
+        in C), then among the 64 entries that follow."""
         entries, names = self._entries, self._names
+        sample = self._sample
+        if sample is None:
+            sample = self._sample = [self.name_at(i) for i in range(0, len(entries), _SAMPLE_STEP)]
+        low = max(bisect.bisect_right(sample, name) - 1, 0) * _SAMPLE_STEP
+        high = min(low + _SAMPLE_STEP, len(entries))
         mask, shift = (1 << NAME_START_BITS) - 1, 4 + NAME_START_BITS
-        low, high = 0, len(entries)
         while low < high:
             middle = (low + high) // 2
             packed = entries[middle]
@@ -166,7 +176,8 @@ class Binding:
             value = self._namespace.get(self.name_at(index), _ABSENT)
             if value is _ABSENT:
                 value = self._materialize(index)
-                self._namespace[self.name_at(index)] = value
+                # Interned, like the names of ordinary module globals: later lookups compare by identity.
+                self._namespace[sys.intern(self.name_at(index))] = value
                 self._state[index] = RESOLVED
             return value
 
@@ -309,6 +320,12 @@ class Binding:
 
     def param_ctype(self, ref):
         """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
+        ctype = self._types.get(("param", ref), _ABSENT)
+        if ctype is _ABSENT:
+            ctype = self._types[("param", ref)] = self._param_ctype(ref)
+        return ctype
+
+    def _param_ctype(self, ref):
         spec = self.spec(ref)
         if spec[0] in "*&":
             pointee = self.spec(int(spec[1:]))
@@ -319,9 +336,16 @@ class Binding:
         return self._checked_value_type(self.ctype(ref), spec)
 
     def result_ctype(self, ref):
+        ctype = self._types.get(("result", ref), _ABSENT)
+        if ctype is _ABSENT:
+            ctype = self._types[("result", ref)] = self._result_ctype(ref)
+        return ctype
+
+    def _result_ctype(self, ref):
         spec = self.spec(ref)
-        if spec[0] in "*&" and self.spec(int(spec[1:])) in _BYTE_POINTEES[:2]:
-            return ctypes.POINTER(ctypes.c_ubyte if spec.endswith("uchar") else ctypes.c_byte)
+        pointee = self.spec(int(spec[1:])) if spec[0] in "*&" else ""
+        if pointee in _BYTE_POINTEES[:2]:
+            return ctypes.POINTER(ctypes.c_ubyte if pointee == "puchar" else ctypes.c_byte)
         return self._checked_value_type(self.ctype(ref), spec)
 
     def _checked_value_type(self, ctype, spec):

@@ -111,3 +111,13 @@ def test_only_and_exclude_filter_by_name_but_keep_needed_types(tricky):
     assert set(only) == {"use", "struct_outer", "Anon", "struct_outer.anon1", "struct_outer.named"}
     excluded = by_name(lazybind.inspect([str(tricky / "tricky.h")], exclude="^(RED|GREEN)$"))
     assert "RED" not in excluded and "BIG" in excluded
+
+
+def test_scope_named_with_a_header_an_earlier_one_already_included():
+    # zlib.h includes zconf.h: the second named header adds no new inclusion, yet it is named.
+    for headers in (["zlib.h", "zconf.h"], ["zconf.h", "zlib.h"]):
+        declarations = lazybind.inspect(headers, scope="named")
+        names = by_name(declarations)
+        assert declarations.named_files == tuple(headers)
+        assert "MAX_MEM_LEVEL" in names and "crc32" in names  # zconf.h's and zlib.h's own
+        assert "NULL" not in names  # <stddef.h> is not named

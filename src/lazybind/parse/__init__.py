@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 from .. import ir
 from ..errors import InputError
@@ -28,7 +28,6 @@ def read_declarations(options: Options) -> ir.Declarations:
     tu = clang_api.parse(main_path, main_source, args)
     display = PathDisplay(list(options.include_dirs) + list(system_include_dirs()) + _builtin_dirs())
     _raise_on_errors(tu.diagnostics(), options.headers, display)
-    named_paths = _named_paths(tu.included_files(), options.headers)
     file_cache: Dict[str, bytes] = {}
 
     def read_file(path: str) -> bytes:
@@ -38,8 +37,10 @@ def read_declarations(options: Options) -> ir.Declarations:
                 data = file_cache[path] = handle.read()
         return data
 
-    collector = DeclarationCollector(display, read_file)
+    collector = DeclarationCollector(display, read_file, main_path)
     collector.collect(tu.cursor)
+    # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
+    named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()))
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
@@ -108,12 +109,6 @@ def _raise_on_errors(diagnostics, headers: Sequence[str], display: PathDisplay) 
         header = headers[first.line - 2]
         raise InputError(f"header not found: {first.message}{more}", file=header.strip("<>"))
     raise InputError(first.message + more, display(first.file), first.line, first.column)
-
-
-def _named_paths(included: List[Tuple[str, int]], headers: Sequence[str]) -> List[str]:
-    """The files the main file's own #include lines resolved to, in order (stddef.h first)."""
-    direct = [path for path, depth in included if depth == 1]
-    return direct[1:1 + len(headers)] if len(direct) > len(headers) else direct[-len(headers):]
 
 
 def _default_target() -> str:

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import clang.cindex as cindex
 
@@ -109,9 +109,6 @@ class TranslationUnit:
             found.append(Diagnostic(diag.severity, name, location.line, location.column, diag.spelling))
         return found
 
-    def included_files(self) -> List[Tuple[str, int]]:
-        """(path, depth) of every file included, in inclusion order."""
-        return [(inc.include.name, inc.depth) for inc in self._tu.get_includes()]
 
 
 def parse(main_path: str, main_source: str, args: Sequence[str]) -> TranslationUnit:

@@ -40,8 +40,10 @@ def _is_identifier(text: str) -> bool:
 class DeclarationCollector:
     """Walks the top level of a translation unit and accumulates IR declarations."""
 
-    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes]) -> None:
+    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str) -> None:
         self._display = display
+        self._main_path = main_path
+        self.main_inclusions: Dict[int, str] = {}  # line of the main file -> the file it included
         self._read_file = read_file
         self.functions: Dict[str, ir.Function] = {}
         self.variables: Dict[str, ir.Variable] = {}
@@ -63,7 +65,7 @@ class DeclarationCollector:
             CursorKind.TYPEDEF_DECL: self._typedef,
             CursorKind.MACRO_DEFINITION: self._macro,
             CursorKind.MACRO_INSTANTIATION: _ignore,
-            CursorKind.INCLUSION_DIRECTIVE: _ignore,
+            CursorKind.INCLUSION_DIRECTIVE: self._inclusion,
             CursorKind.STATIC_ASSERT: _ignore,
         }
 
@@ -118,6 +120,15 @@ class DeclarationCollector:
 
     def _typedef(self, cursor: Cursor) -> None:
         self.typedef_ref(cursor)
+
+    def _inclusion(self, cursor: Cursor) -> None:
+        """The main file's own #include lines tell which file each named header is, even one
+        an earlier header already included (a guarded re-inclusion adds no inclusion record)."""
+        location = cursor.location
+        if location.file and location.file.name == self._main_path:
+            included = cursor.get_included_file()
+            if included is not None:
+                self.main_inclusions[location.line] = included.name
 
     def _macro(self, cursor: Cursor) -> None:
         location = cursor.location  # one libclang query gives file, line, column and offset
