@@ -121,3 +121,17 @@ def test_scope_named_with_a_header_an_earlier_one_already_included():
         assert declarations.named_files == tuple(headers)
         assert "MAX_MEM_LEVEL" in names and "crc32" in names  # zconf.h's and zlib.h's own
         assert "NULL" not in names  # <stddef.h> is not named
+
+
+def test_the_system_compiler_wins_where_clang_differs(tmp_path):
+    header = tmp_path / "compilers.h"
+    header.write_text("#if defined(__clang__)\n#define WHO 1\n#define ONLY_CLANG 7\n#else\n#define WHO 2\n#endif\n"
+                      "typedef struct { long x; } aligned_t __attribute__((aligned(16)));\n")
+    expected = run_c(tmp_path, f'#include <stdio.h>\n#include "{header}"\n'
+                     'int main(void) { printf("%d %zu\\n", WHO, _Alignof(aligned_t)); return 0; }\n')
+    declarations = lazybind.inspect([str(header)])
+    names = by_name(declarations)
+    assert f"{names['WHO'].value} {names['aligned_t'].align}" == expected.strip()
+    skipped = {s.name: s.reason for s in declarations.skipped}
+    if "ONLY_CLANG" not in names:  # cc is gcc: the macro does not exist for it
+        assert skipped["ONLY_CLANG"] == "the system C compiler rejects it"

@@ -5,6 +5,7 @@ A kind without a handler becomes a `Skipped` entry with its location, never a cr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
@@ -239,6 +240,11 @@ class DeclarationCollector:
         target = self.convert(cursor.underlying_typedef_type)
         ref = self._typedef_refs[name] = ir.TypedefRef(name, target)
         names_itself = isinstance(target, (ir.RecordRef, ir.EnumRef)) and target.name == name
+        if names_itself and name in self.records:
+            # `typedef struct {...} T __attribute__((aligned(16)))`: the alignment is the typedef's
+            align = cursor.type.get_align()
+            if align > self.records[name].align:
+                self.records[name] = dataclasses.replace(self.records[name], align=align)
         compiler_internal = name.startswith("__builtin_") or not cursor.location.file
         if not names_itself and not compiler_internal:
             self.typedefs[name] = ir.Typedef(name, self.location(cursor), target)

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .. import ir
 from . import clang_api
 from .clang_api import CursorKind, TypeKind
+from .cc_values import compiler_integer_values
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
 
 PROBE_PREFIX = "__lazybind_probe_"
@@ -68,6 +69,7 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
             continue
         constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
+    _prefer_compiler_values(main_source, args, constants, skipped)
     if strings or pointers:
         second_constants, second_skipped = _strings_and_pointers(
             main_path, main_source, args, strings, pointers
@@ -75,6 +77,21 @@ def evaluate_macros(
         constants.update(second_constants)
         skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped))
+
+
+def _prefer_compiler_values(main_source, args, constants: Dict[str, ir.Constant], skipped) -> None:
+    """Where the system compiler computes an integer macro differently, its value wins."""
+    names = [name for name, c in constants.items() if isinstance(c.value, int)]
+    values = compiler_integer_values(main_source, args, names)
+    if values is None:
+        return  # no usable cc: clang's values stand
+    for name in names:
+        constant = constants[name]
+        if name not in values:
+            del constants[name]
+            skipped.append(ir.Skipped(name, constant.location, "the system C compiler rejects it"))
+        elif values[name] != constant.value:
+            constants[name] = ir.Constant(name, constant.location, values[name], constant.ctype)
 
 
 def _strings_and_pointers(main_path, main_source, args, strings, pointers):
