@@ -50,17 +50,20 @@ def test_ioctl_numbers_are_plain_ints_equal_to_the_compilers(kernel, tmp_path):
     assert values == expected
 
 
-def test_fionread_on_a_pipe(kernel):
-    module = import_path(kernel)
+@pytest.fixture
+def pipe():
     read_end, write_end = os.pipe()
-    try:
-        os.write(write_end, b"12345")
-        pending = ctypes.c_int()
-        assert module.__lazybind__.ioctl(read_end, module.FIONREAD, pending) == 0
-        assert pending.value == 5
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+    yield read_end, write_end
+    os.close(read_end)
+    os.close(write_end)
+
+
+def test_fionread_on_a_pipe(kernel, pipe):
+    module = import_path(kernel)
+    os.write(pipe[1], b"12345")
+    pending = ctypes.c_int()
+    assert module.__lazybind__.ioctl(pipe[0], module.FIONREAD, pending) == 0
+    assert pending.value == 5
 
 
 def test_window_size_round_trip_on_a_pty(kernel):
@@ -78,16 +81,11 @@ def test_window_size_round_trip_on_a_pty(kernel):
         os.close(slave)
 
 
-def test_ioctl_failure_raises_oserror_with_errno(kernel):
+def test_ioctl_failure_raises_oserror_with_errno(kernel, pipe):
     module = import_path(kernel)
-    read_end, write_end = os.pipe()
-    try:
-        with pytest.raises(OSError) as error:
-            module.__lazybind__.ioctl(read_end, module.TIOCGWINSZ, module.struct_winsize())
-        assert error.value.errno == errno.ENOTTY
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+    with pytest.raises(OSError) as error:
+        module.__lazybind__.ioctl(pipe[0], module.TIOCGWINSZ, module.struct_winsize())
+    assert error.value.errno == errno.ENOTTY
 
 
 def test_syscalls(kernel):
