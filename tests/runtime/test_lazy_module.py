@@ -140,3 +140,16 @@ def test_keyword_c_names_get_a_trailing_underscore_alias(tmp_path):
     module = import_path(out)
     assert getattr(module, "class") == 3 and module.class_ == 3
     assert module.lambda_ == 4 and getattr(module, "None") == 5
+
+
+def test_runtime_bytecode_is_cached_like_a_modules(tmp_path):
+    out = tmp_path / "cached_ffi.py"
+    lazybind.generate(["zlib.h"], library="z", output=str(out))
+    code = "import cached_ffi as z, zlib; assert z.crc32(0, b'ab', 2) == zlib.crc32(b'ab'); print('ok')"
+    environment = {"PYTHONDONTWRITEBYTECODE": ""}
+    assert python_in_subprocess(code, cwd=tmp_path, env=environment).strip() == "ok"
+    cached = list((tmp_path / "__pycache__").glob("cached_ffi.*.__lazybind_runtime_*.pyc"))
+    assert len(cached) == 1
+    assert python_in_subprocess(code, cwd=tmp_path, env=environment).strip() == "ok"  # from the cache
+    cached[0].write_bytes(b"corrupt")
+    assert python_in_subprocess(code, cwd=tmp_path, env=environment).strip() == "ok"  # recompiled

@@ -20,8 +20,9 @@ _BASE64_LINE = 76
 # The only code that runs when the module is imported: it defines two functions.
 _BOOTSTRAP = '''\
 def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{runtime_id}"):
-    # First access: compile the runtime kept in this file's comment lines (once per process for
-    # all modules sharing it) and let it take over. Importing the module only defined two functions.
+    # First access: load the runtime kept in this file's comment lines (compiled once and cached
+    # in __pycache__ like any module's bytecode; shared by all modules in the process) and let it
+    # take over. Importing the module only defined two functions.
     namespace = globals()
     with _lock:
         if "__lazybind__" not in namespace:
@@ -29,11 +30,35 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
             source = __loader__.get_data(__file__).decode("utf-8")
             runtime = sys.modules.get(_runtime)
             if runtime is None:
+                import importlib.util, marshal, os
                 start = source.index("\\n#@runtime\\n") + 1
-                body = source[source.index("\\n", start) + 1:source.index("\\n#@", start)]
-                code = "\\n" * (source.count("\\n", 0, start) + 1) + body.replace("\\n#|", "\\n")[2:]
+                first_line = source.count("\\n", 0, start) + 2
+                cache = "%s.%s.%d.pyc" % (
+                    importlib.util.cache_from_source(__file__)[:-4], _runtime, first_line)
+                header = importlib.util.MAGIC_NUMBER + bytes(12)
+                code = None
+                try:
+                    with open(cache, "rb") as cached:
+                        data = cached.read()
+                    if data[:16] == header:
+                        code = marshal.loads(data[16:])
+                except (OSError, ValueError, EOFError, TypeError):
+                    pass
+                if code is None:
+                    body = source[source.index("\\n", start) + 1:source.index("\\n#@", start)]
+                    code = compile("\\n" * (first_line - 1) + body.replace("\\n#|", "\\n")[2:],
+                                   __file__, "exec")
+                    if not sys.dont_write_bytecode:
+                        try:
+                            os.makedirs(os.path.dirname(cache), exist_ok=True)
+                            temporary = "%s.%d.tmp" % (cache, os.getpid())
+                            with open(temporary, "wb") as out:
+                                out.write(header + marshal.dumps(code))
+                            os.replace(temporary, cache)
+                        except OSError:
+                            pass
                 runtime = type(sys)(_runtime)
-                exec(compile(code, __file__, "exec"), runtime.__dict__)
+                exec(code, runtime.__dict__)
                 sys.modules[_runtime] = runtime
             namespace["__getattr__"] = runtime.install(namespace, source)
     return namespace["__getattr__"](name)
