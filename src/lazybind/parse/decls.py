@@ -24,6 +24,7 @@ _PRIMITIVE_KINDS = {
     TypeKind.DOUBLE: "double", TypeKind.LONGDOUBLE: "longdouble", TypeKind.WCHAR: "wchar",
 }
 
+_SPELLED_UNIQUELY = {TypeKind.POINTER}
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
 
 
@@ -57,6 +58,7 @@ class DeclarationCollector:
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
         self._records_in_progress: Set[str] = set()
         self._typedef_refs: Dict[str, ir.TypedefRef] = {}
+        self._converted: Dict[Tuple[TypeKind, str], ir.CType] = {}
         self._handlers: Dict[CursorKind, Callable[[Cursor], None]] = {
             CursorKind.FUNCTION_DECL: self._function,
             CursorKind.VAR_DECL: self._variable,
@@ -259,7 +261,15 @@ class DeclarationCollector:
             return ir.Primitive(primitive)
         converter = _TYPE_CONVERTERS.get(kind)
         if converter is not None:
-            return converter(self, ctype)
+            if kind not in _SPELLED_UNIQUELY:
+                return converter(self, ctype)
+            # In a C translation unit a pointer type is named by its spelling alone,
+            # and headers repeat the same few thousand of them: convert each once.
+            key = (kind, ctype.spelling)
+            converted = self._converted.get(key)
+            if converted is None:
+                converted = self._converted[key] = converter(self, ctype)
+            return converted
         canonical = ctype.get_canonical()
         if canonical.kind != kind:
             return self.convert(canonical)

@@ -10,6 +10,7 @@ must initialize an array (to keep its length) and a pointer must be compared wit
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -38,7 +39,7 @@ def evaluate_macros(
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
-        if _UNBALANCED.search(_strip_literals(macro.body)) or not _balanced(macro.body):
+        if _UNBALANCED.search(_strip_literals(macro.body)) or not _single_expression(macro.body):
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
         else:
             candidates.append(macro)
@@ -69,23 +70,27 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
             continue
         constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
-    _prefer_compiler_values(main_source, args, constants, skipped)
-    if strings or pointers:
-        second_constants, second_skipped = _strings_and_pointers(
-            main_path, main_source, args, strings, pointers
-        )
-        constants.update(second_constants)
-        skipped.extend(second_skipped)
+    # cc recomputes the integers in a thread (it is another process) while clang probes the rest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        names = [name for name, c in constants.items() if isinstance(c.value, int)]
+        compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
+        if strings or pointers:
+            second_constants, second_skipped = _strings_and_pointers(
+                main_path, main_source, args, strings, pointers
+            )
+        else:
+            second_constants, second_skipped = {}, []
+        _prefer_compiler_values(compiler_values.result(), constants, skipped)
+    constants.update(second_constants)
+    skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped))
 
 
-def _prefer_compiler_values(main_source, args, constants: Dict[str, ir.Constant], skipped) -> None:
+def _prefer_compiler_values(values, constants: Dict[str, ir.Constant], skipped) -> None:
     """Where the system compiler computes an integer macro differently, its value wins."""
-    names = [name for name, c in constants.items() if isinstance(c.value, int)]
-    values = compiler_integer_values(main_source, args, names)
     if values is None:
         return  # no usable cc: clang's values stand
-    for name in names:
+    for name in [name for name, c in constants.items() if isinstance(c.value, int)]:
         constant = constants[name]
         if name not in values:
             del constants[name]
@@ -167,7 +172,9 @@ def _probe(main_path, main_source, args, items) -> _ProbeResult:
     return _ProbeResult(cursors, errors)
 
 
-def _balanced(body: str) -> bool:
+def _single_expression(body: str) -> bool:
+    """Brackets balance and no comma stands outside them: `OBJ_internet,1L` is a list of values
+    (clang would fold it with the comma operator, and cc rejects it as a constant)."""
     depth = {"(": 0, "[": 0}
     closing = {")": "(", "]": "["}
     for char in _strip_literals(body):
@@ -177,6 +184,8 @@ def _balanced(body: str) -> bool:
             depth[closing[char]] -= 1
             if depth[closing[char]] < 0:
                 return False
+        elif char == "," and not any(depth.values()):
+            return False
     return all(v == 0 for v in depth.values())
 
 
