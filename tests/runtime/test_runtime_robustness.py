@@ -35,10 +35,9 @@ def test_errno_after_a_failing_call(libc_mod):
 
 
 def test_64_threads_racing_first_calls_on_100_functions(libc_path):
-    binding = import_path(libc_path).__lazybind__._binding
-    candidates = [n for n in binding.all_names() if n[:1].islower() and n.isidentifier()]
     module = import_path(libc_path)  # a fresh module: nothing resolved yet
     binding = module.__lazybind__._binding
+    candidates = [n for n in binding.all_names() if n[:1].islower() and n.isidentifier()]
     functions = []
     for name in candidates:
         index = binding.index_of(name)
