@@ -25,7 +25,7 @@ def mypy(directory, name, code):
 
 def test_stub_is_written_beside_the_module(stubbed):
     stub = (stubbed / "zlib_ffi.pyi").read_text()
-    assert "def crc32(crc: int, buf: Any, len: int, /) -> int: ..." in stub
+    assert "def crc32(crc: int, buf: Any, len: int, /) -> int:" in stub
     assert "Z_OK: Final[int]" in stub and "ZLIB_VERSION: Final[bytes]" in stub
     assert "class struct_z_stream_s(ctypes.Structure):" in stub
 
@@ -49,3 +49,24 @@ def test_mypy_accepts_correct_use(stubbed):
 def test_mypy_rejects_wrong_use(stubbed, wrong):
     result = mypy(stubbed, "bad", f"import zlib_ffi as z\n{wrong}\n")
     assert result.returncode == 1 and "error" in result.stdout
+
+
+def test_header_comments_become_docstrings(tmp_path):
+    header = tmp_path / "documented.h"
+    header.write_text('/* Adds two numbers.\n * Returns "a + b". */\nint add(int a, int b);\n'
+                      '/** Tricky: \\"\\"\\" and a backslash \\\\ */\nint tricky(void);\n'
+                      "int undocumented(void);\n")
+    lazybind.generate([str(header)], output=str(tmp_path / "doc_ffi.py"), stubs=True)
+    import ast
+
+    tree = ast.parse((tmp_path / "doc_ffi.pyi").read_text())
+    docs = {node.name: ast.get_docstring(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert docs["add"] == 'Adds two numbers.\nReturns "a + b".'
+    assert docs["tricky"] == 'Tricky: \\"\\"\\" and a backslash \\\\'
+    assert docs["undocumented"] is None
+    sqlite = tmp_path / "sqlite_ffi.py"
+    lazybind.generate(["sqlite3.h"], library="sqlite3", output=str(sqlite), stubs=True)
+    tree = ast.parse(sqlite.with_suffix(".pyi").read_text())
+    open_doc = next(ast.get_docstring(n) for n in tree.body
+                    if isinstance(n, ast.FunctionDef) and n.name == "sqlite3_open")
+    assert open_doc.startswith("CAPI3REF: Opening A New Database Connection")

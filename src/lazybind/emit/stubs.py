@@ -127,4 +127,16 @@ def _function_stub(function: ir.Function) -> str:
     if function.type.variadic:
         params.append("*args: Any")
     result = _value(function.type.result, result=True)
-    return f"def {function.name}({', '.join(params)}) -> {result}: ..."
+    signature = f"def {function.name}({', '.join(params)}) -> {result}:"
+    if not function.comment:
+        return f"{signature} ..."
+    return f"{signature}\n    {_docstring(function.comment)}\n    ..."
+
+
+def _docstring(text: str) -> str:
+    """A string literal for a header comment: triple-quoted when that is safe, else repr(), so
+    no comment (quotes, backslashes, triple quotes, control characters) can end it early."""
+    unsafe = '"""' in text or "\\" in text or text.endswith('"') or "\r" in text or "\0" in text
+    if unsafe:
+        return repr(text)
+    return '"""' + text.replace("\n", "\n    ") + ('\n    """' if "\n" in text else '"""')

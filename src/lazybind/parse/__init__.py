@@ -59,7 +59,7 @@ def read_declarations(options: Options) -> ir.Declarations:
 
 
 def compiler_args(options: Options) -> List[str]:
-    args = ["-x", "c", "-std=gnu17"]
+    args = ["-x", "c", "-std=gnu17", "-fparse-all-comments", "-fretain-comments-from-system-headers"]
     if options.target:
         args += ["-target", options.target]
     for directory in options.include_dirs:

@@ -104,7 +104,8 @@ class DeclarationCollector:
             self.skip(cursor, name, "declaration of a non-function type")
             return
         params = tuple(arg.spelling for arg in cursor.get_arguments())
-        self.functions[name] = ir.Function(name, self.location(cursor), ftype, params)
+        comment = _comment_text(cursor.raw_comment or "")
+        self.functions[name] = ir.Function(name, self.location(cursor), ftype, params, comment)
 
     def _variable(self, cursor: Cursor) -> None:
         name = cursor.spelling
@@ -327,6 +328,21 @@ def _logical_line(data: bytes, start: int) -> str:
         end += 1
     text = data[start:end].decode("utf-8", "replace")
     return re.sub(r"\\\r?\n", " ", text)
+
+
+def _comment_text(raw: str) -> str:
+    """The words of a C comment, without its /* */, // and leading-asterisk decoration."""
+    lines = []
+    for line in raw.replace("\r", "").split("\n"):
+        line = line.strip()
+        for mark in ("/**<", "/*!<", "///<", "/**", "/*!", "/*", "///", "//!", "//"):
+            if line.startswith(mark):
+                line = line[len(mark):]
+                break
+        if line.endswith("*/"):
+            line = line[:-2]
+        lines.append(line.lstrip("*").strip() if line.lstrip().startswith("*") else line.strip())
+    return "\n".join(lines).strip()
 
 
 def _ignore(cursor: Cursor) -> None:
