@@ -41,6 +41,7 @@ def read_declarations(options: Options) -> ir.Declarations:
     collector.collect(tu.cursor)
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
+    del tu  # libclang's AST is large: free it before the macro probes parse the headers again
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()))
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
