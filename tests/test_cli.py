@@ -119,3 +119,13 @@ def test_angle_bracket_header_name(tmp_path):
     result = lazybind("inspect", "<zlib.h>", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert any(d["name"] == "crc32" for d in json.loads(result.stdout)["declarations"])
+
+
+def test_define_order_does_not_change_the_output(tmp_path):
+    (tmp_path / "d.h").write_text("#define SUM (A + B)\n")
+    one = lazybind("generate", "d.h", "-D", "A=1", "-D", "B=2", "-o", "one.py", cwd=tmp_path)
+    two = lazybind("generate", "d.h", "-D", "B=2", "-D", "A=1", "-o", "two.py", cwd=tmp_path)
+    assert one.returncode == two.returncode == 0
+    assert (tmp_path / "one.py").read_bytes() == (tmp_path / "two.py").read_bytes()
+    clash = lazybind("generate", "d.h", "-D", "A=1", "-D", "A=2", "-o", "three.py", cwd=tmp_path)
+    assert clash.returncode == 2 and "two different values" in clash.stderr

@@ -82,4 +82,18 @@ def make_options(headers: Sequence[str], library=None, **kwargs) -> Options:
     plural = {"include_dirs", "defines"}
     normalized = {k: tuple(v) if k in plural and v is not None else v for k, v in kwargs.items()}
     normalized = {k: v for k, v in normalized.items() if v is not None}
+    if "defines" in normalized:
+        normalized["defines"] = canonical_defines(normalized["defines"])
     return Options(headers=tuple(headers), libraries=libraries, **normalized)
+
+
+def canonical_defines(defines: Sequence[str]) -> Tuple[str, ...]:
+    """-D options in a fixed order, so their order on the command line cannot change the output.
+    Their order only matters when one name gets two values, which is refused as ambiguous."""
+    values = {}
+    for define in defines:
+        name = define.partition("=")[0]
+        if name in values and values[name] != define:
+            raise InputError(f"-D {name} is given two different values: {values[name]!r} and {define!r}")
+        values[name] = define
+    return tuple(sorted(values.values()))
