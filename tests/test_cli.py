@@ -129,3 +129,14 @@ def test_define_order_does_not_change_the_output(tmp_path):
     assert (tmp_path / "one.py").read_bytes() == (tmp_path / "two.py").read_bytes()
     clash = lazybind("generate", "d.h", "-D", "A=1", "-D", "A=2", "-o", "three.py", cwd=tmp_path)
     assert clash.returncode == 2 and "two different values" in clash.stderr
+
+
+def test_summary_quiet_and_verbose(tmp_path):
+    normal = lazybind("generate", "zlib.h", "-l", "z", "-o", "z.py", cwd=tmp_path)
+    assert normal.returncode == 0
+    assert normal.stderr.startswith("z.py: ") and " functions, " in normal.stderr
+    assert "skipped (" in normal.stderr and len(normal.stderr.splitlines()) == 1
+    assert lazybind("generate", "zlib.h", "-l", "z", "-o", "z.py", "-q", cwd=tmp_path).stderr == ""
+    verbose = lazybind("generate", "zlib.h", "-l", "z", "-o", "z.py", "-v", cwd=tmp_path).stderr
+    assert "skipped zlib_version: a char pointer, not a string literal" in verbose
+    assert lazybind("--version").stdout.startswith("lazybind 0.1.0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Dict, Optional, Sequence, Union
 
 from . import __version__, ir
@@ -16,8 +17,9 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
     return read_declarations(make_options(headers, **options))
 
 
-def render(options: Options) -> Dict[str, str]:
-    """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}."""
+def render(options: Options) -> dict:
+    """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}; and the
+    IR they came from, under "declarations"."""
     from .emit import render_module
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
@@ -29,7 +31,20 @@ def render(options: Options) -> Dict[str, str]:
                                         compile_options(options))}
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
+    rendered["declarations"] = declarations
     return rendered
+
+
+def summarize(declarations: ir.Declarations) -> str:
+    """`191 functions, 28 records, 648 constants, ...; 390 skipped (302 name already used, ...)`."""
+    kinds = Counter(type(d).__name__.lower() for d in declarations.declarations)
+    plural = {"function": "functions", "variable": "variables", "record": "records",
+              "enum": "enums", "typedef": "typedefs", "constant": "constants"}
+    held = ", ".join(f"{kinds[k]} {plural[k]}" for k in plural if kinds[k])
+    reasons = Counter(s.reason.split(":")[0].split(" at ")[0] for s in declarations.skipped)
+    why = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common(3))
+    skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
+    return (held or "nothing declared") + skipped
 
 
 def compile_options(options: Options) -> dict:
@@ -47,8 +62,11 @@ def generate(
     library=None,
     output: Optional[str] = None,
     stubs: bool = False,
+    details: Optional[list] = None,
     **options,
 ) -> str:
+    """Module text for `headers`; written to `output` (and OUT.pyi with stubs) when given. A
+    `details` list receives the IR the module was made from (for summaries and reports)."""
     opts = make_options(headers, library=library, stubs=stubs, **options)
     if output is not None:
         _refuse_overwriting_inputs(output, opts.headers)
@@ -57,11 +75,13 @@ def generate(
         from .writer import write_files_atomically
 
         write_files_atomically(_output_files(output, rendered))
+    if details is not None:
+        details.append(rendered["declarations"])
     return rendered["module"]
 
 
 def _output_files(output: str, rendered: Dict[str, str]) -> Dict[str, str]:
-    files = {output: rendered["module"]}
+    files: Dict[str, str] = {output: rendered["module"]}
     if "stubs" in rendered:
         files[os.path.splitext(output)[0] + ".pyi"] = rendered["stubs"]
     return files

@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--target", metavar="TRIPLE")
     generate.add_argument("--check", action="store_true",
                           help="write nothing; exit 1 when OUT.py is not what generation gives now")
+    loudness = generate.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    loudness.add_argument("-v", "--verbose", action="store_true",
+                          help="also list every skipped declaration and why")
 
     inspect = commands.add_parser("inspect", help="print what the headers declare")
     inspect.add_argument("headers", nargs="+", metavar="HEADER")
@@ -83,7 +87,13 @@ def _generate(args: argparse.Namespace) -> int:
             return 0
         print(f"{args.output}: stale: regenerate it with lazybind generate", file=sys.stderr)
         return 1
-    api.generate(output=args.output, **options)
+    details: list = []
+    api.generate(output=args.output, details=details, **options)
+    if not args.quiet:
+        print(f"{args.output}: {api.summarize(details[0])}", file=sys.stderr)
+    if args.verbose:
+        for skipped in details[0].skipped:
+            print(f"{skipped.location}: skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
     return 0
 
 
