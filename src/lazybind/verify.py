@@ -551,7 +551,8 @@ class _Program:
         functions: List[str] = []
         layout = [(n, p) for n, p in probes if p.kind in "rfb"]
         values = [(n, p) for n, p in probes if p.kind not in "rfb"]
-        members = sorted({m for _, p in layout for m in p.members})
+        # `defined` cannot be #undef'd (a record may still have a member of that name)
+        members = sorted({m for _, p in layout for m in p.members} - {"defined"})
         for member in members:
             out.append(f'#pragma push_macro("{member}")')
             out.append(f"#undef {member}")
