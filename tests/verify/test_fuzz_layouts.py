@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import lazybind
@@ -29,6 +29,10 @@ import lazybind
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler (cc)")
 
 EXAMPLES = int(os.environ.get("LAZYBIND_FUZZ_EXAMPLES", "25"))
+# shrinking a failure can take minutes: CI reports the first failing header as drawn, a local run
+# with LAZYBIND_FUZZ_EXAMPLES set shrinks it
+PHASES = ([Phase.generate, Phase.shrink] if "LAZYBIND_FUZZ_EXAMPLES" in os.environ
+          else [Phase.generate])
 RECORDS_PER_HEADER = 5
 
 # (C spelling, width in bits, may be a bitfield)
@@ -124,6 +128,7 @@ def _render_record(rec, names, kinds, indent):
     kind, attrs, mems = rec
     lines = []
     has_named = False
+    anonymous_kinds = set()
     for member in mems:
         tag = member[0]
         if tag == "scalar":
@@ -146,7 +151,10 @@ def _render_record(rec, names, kinds, indent):
             _, inner, d, anonymous, fattr = member
             body = _render_record(inner, names, kinds, indent + "    ")
             head = f"{indent}{inner[0]} {inner[1]}".rstrip()
-            if anonymous:
+            # two anonymous structs (or unions) in one record: a known lazybind bug (the xfail
+            # test at the end); the later one is named instead
+            if anonymous and inner[0] not in anonymous_kinds:
+                anonymous_kinds.add(inner[0])
                 lines.append(f"{head} {{\n{body}{indent}}};")
             else:
                 lines.append(f"{head} {{\n{body}{indent}}} {next(names)}{_dims(d)} {fattr}"
@@ -178,7 +186,7 @@ def assert_agrees(c_text):
     return report
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(headers())
 def test_random_records_agree_with_the_compiler(c_text):
@@ -212,7 +220,22 @@ def test_plain_char_bitfield():
     assert_agrees("struct r0 {\n    char f0 : 1;\n};\n")
 
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: a _Bool bitfield after other bitfields in "
-                   "the same byte is placed at bit 0 (C: bit 3)")
+@pytest.mark.xfail(strict=True, reason="lazybind bug: a _Bool bitfield not at bit 0 is emitted "
+                   "as a ctypes c_bool bitfield; ctypes' c_bool ignores the bit position (the "
+                   "field reads and writes bit 0: setting b writes a), and it is not refused")
+def test_bool_bitfield_not_at_bit_zero():
+    assert_agrees("struct r0 {\n    _Bool f0 : 1;\n    _Bool f1 : 1;\n};\n")
+
+
+@pytest.mark.xfail(strict=True, reason="lazybind bug: as above, a _Bool bitfield after other "
+                   "bitfields in the same byte reads and writes bit 0 (C: bit 3)")
 def test_bool_bitfield_after_char_bitfield():
     assert_agrees("struct r0 {\n    unsigned char f0 : 3;\n    _Bool f1 : 1;\n};\n")
+
+
+@pytest.mark.xfail(strict=True, reason="lazybind bug: a second anonymous struct (or union) in a record gets the "
+                   "first one's class (both members are struct_r0.anon0): f1 is missing and f0 "
+                   "is found at offset 4 instead of 0")
+def test_two_anonymous_structs_in_one_record():
+    assert_agrees("struct r0 {\n    struct {\n        int f0;\n    };\n"
+                  "    struct {\n        char f1;\n    };\n};\n")
