@@ -239,3 +239,10 @@ def test_bool_bitfield_after_char_bitfield():
 def test_two_anonymous_structs_in_one_record():
     assert_agrees("struct r0 {\n    struct {\n        int f0;\n    };\n"
                   "    struct {\n        char f1;\n    };\n};\n")
+
+
+@pytest.mark.xfail(strict=True, reason="lazybind bug: in a union, a bitfield after a bitfield of "
+                   "another type is laid out by ctypes as if continuing a struct's storage unit "
+                   "(f1 at ofs=-1 bit 8, C: byte 0 bit 0); the union is emitted, not refused")
+def test_union_bitfields_of_different_types():
+    assert_agrees("union r0 {\n    short f0 : 8;\n    unsigned char f1 : 1;\n    int f2;\n};\n")
