@@ -22,16 +22,14 @@ SAMPLE = 100
 JOBS = 2
 
 # header path -> why it fails (a lazybind bug, reported, not fixed here)
-EXPECTED_FAILURES = {
-    "/usr/include/rdma/siw-abi.h":
-        "two anonymous unions in one struct both get the type struct_X.anon1: the first one's "
-        "fields land at the second one's offset and the second one's fields are lost",
-    "/usr/include/proc_service.h":
-        "same as rdma/siw-abi.h: struct user (sys/user.h) has two anonymous unions",
+EXPECTED_FAILURES: dict = {}  # header -> reason, for a known lazybind bug (none open now)
+
+# Headers the corpus found bugs with, fixed since: kept as regression tests.
+FORMER_FAILURES = {
+    "/usr/include/rdma/siw-abi.h": "two anonymous unions in one struct shared one class",
+    "/usr/include/proc_service.h": "struct user (sys/user.h) has two anonymous unions",
     "/usr/include/sound/asequencer.h":
-        "a record reached again through a pointer cycle while it is being built "
-        "(packed struct snd_seq_ev_quote -> struct snd_seq_event * -> union -> the struct): "
-        "AttributeError: _fields_ is final (ZeroDivisionError without the union/packed)",
+        "a record reached again through a pointer cycle while it was being built",
 }
 
 pytestmark = pytest.mark.skipif(
@@ -96,16 +94,13 @@ def test_sample_binds_without_crash_or_mismatch(run, corpus):
         assert not r["failures"] and not r["mismatches"], _describe(r)
 
 
-@pytest.mark.parametrize("header", sorted(EXPECTED_FAILURES) or [
-    pytest.param(None, marks=pytest.mark.skip(reason="no expected failures"))])
-@pytest.mark.xfail(strict=True, reason="known lazybind bug, see EXPECTED_FAILURES")
-def test_expected_failure_still_fails(run, corpus, header):
+@pytest.mark.parametrize("header", sorted(FORMER_FAILURES))
+def test_former_failures_now_pass(run, corpus, header):
     result = next((r for r in run["results"] if r["header"] == header), None)
     if result is None:  # not in this sample: probe it on its own
-        if not os.path.isfile(header):
-            pytest.skip("%s is not installed" % header)
+        assert os.path.isfile(header), f"{header} is not installed"
         result = corpus._run_one(header, 150)
-    assert not corpus.failed(result), EXPECTED_FAILURES[header]
+    assert not corpus.failed(result), f"{FORMER_FAILURES[header]}: {_describe(result)}"
 
 
 def test_report_renders(run, corpus):

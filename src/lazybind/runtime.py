@@ -40,6 +40,7 @@ KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTAN
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
 _SAMPLE_STEP = 64
+_BITFIELD_STORAGE = {"pchar": ctypes.c_byte, "pbool": ctypes.c_ubyte}
 
 _PRIMITIVE_CTYPES = {
     "bool": ctypes.c_bool, "char": ctypes.c_char, "schar": ctypes.c_byte, "uchar": ctypes.c_ubyte,
@@ -115,6 +116,8 @@ class Binding:
         self._meta = json.loads(sections["meta"])
         self._state = bytearray(len(self._entries))
         self._sample = None
+        self._built = set()  # records whose fields are laid out (or refused)
+        self._pending = []  # records a pointer refers to, to lay out after the current one
         self._lock = _thread.RLock()
         self._types = {}
         self._libraries = [None] * len(self._meta["libraries"])
@@ -176,6 +179,7 @@ class Binding:
             value = self._namespace.get(self.name_at(index), _ABSENT)
             if value is _ABSENT:
                 value = self._materialize(index)
+                self._complete_pending()
                 # Interned, like the names of ordinary module globals: later lookups compare by identity.
                 self._namespace[sys.intern(self.name_at(index))] = value
                 self._state[index] = RESOLVED
@@ -311,6 +315,11 @@ class Binding:
         if pointee == "pvoid" or pointee[0] in "FV":
             return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
         try:
+            if pointee[0] == "R":
+                index = int(pointee[1:])
+                if index not in self._built:
+                    self._pending.append(index)
+                return ctypes.POINTER(self._record_shell(index))
             target = self.ctype(pointee_ref)
         except LayoutError:
             return ctypes.c_void_p  # a pointer to a refused record still carries its address
@@ -391,32 +400,51 @@ class Binding:
     def record_class(self, index):
         """The ctypes class of a record, laid out as the compiler does, or a LayoutError naming
         it (every time it is asked for) when ctypes cannot express that layout."""
+        cls = self._record_shell(index)
+        if index not in self._built:
+            self._complete(index, cls)
+        return cls
+
+    def _record_shell(self, index):
+        """The record's class, perhaps still without fields: enough for a pointer to it, and
+        what lets records point at each other (lists, trees, cycles through unions)."""
         cls = self._types.get(("record", index))
-        if cls is not None:
-            return cls
-        refused = self._types.get(("refused", index))
-        if refused is not None:
-            raise refused
-        name = self.name_at(index)
-        spec = self.spec(unpack_entry(self._entries[index])[3])
-        base = ctypes.Union if spec[0] == "N" else ctypes.Structure
-        cls = type(name, (base,), {"__module__": self._module_name})
-        self._types[("record", index)] = cls  # before the fields: a record may point to itself
-        layout = spec[1:].split(";")
+        if cls is None:
+            refused = self._types.get(("refused", index))
+            if refused is not None:
+                raise refused
+            spec = self.spec(unpack_entry(self._entries[index])[3])
+            base = ctypes.Union if spec[0] == "N" else ctypes.Structure
+            cls = self._types[("record", index)] = type(
+                self.name_at(index), (base,), {"__module__": self._module_name})
+        return cls
+
+    def _complete(self, index, cls):
+        self._built.add(index)
+        layout = self.spec(unpack_entry(self._entries[index])[3])[1:].split(";")
         if layout[0] == "?":
-            return cls  # opaque: usable through pointers only
+            return  # opaque: usable through pointers only
         size, align = (int(v) for v in layout[0].split(","))
         try:
             if align > 16:
                 raise LayoutError("aligned to %d bytes: ctypes cannot express alignment above 16" % align)
             fields = [self._field(text) for text in layout[1:]]
-            _lay_out(cls, fields, size, base is ctypes.Union)
+            _lay_out(cls, fields, size, issubclass(cls, ctypes.Union))
         except (LayoutError, UnsupportedTypeError) as error:
             del self._types[("record", index)]
             broken = self._types[("refused", index)] = LayoutError(
-                "%s (%s): %s" % (name, self.location(index), error))
+                "%s (%s): %s" % (self.name_at(index), self.location(index), error))
             raise broken from None
-        return cls
+
+    def _complete_pending(self):
+        """Lay out the records that pointers made shells for, once nothing is half-built."""
+        while self._pending:
+            index = self._pending.pop()
+            if index not in self._built:
+                try:
+                    self.record_class(index)
+                except (LayoutError, UnsupportedTypeError):
+                    pass  # refused: using it by name says why; the pointer keeps its address
 
     def _field(self, text):
         parts = text.split(":")
@@ -425,6 +453,9 @@ class Binding:
         spec = self.spec(ref)
         if spec[0] in "FV":
             return name, ctypes.c_void_p, offset, bits
+        if bits is not None and spec in _BITFIELD_STORAGE:
+            # ctypes refuses c_char bitfields and ignores the bit position of c_bool ones
+            return name, _BITFIELD_STORAGE[spec], offset, bits
         try:
             ctype = self.ctype(ref)
         except UnsupportedTypeError:
@@ -436,12 +467,13 @@ class Binding:
     def selftest(self):
         """Build every record and compare it with the layout the compiler gave; return problems."""
         problems = []
-        for index in range(len(self._entries)):
-            if unpack_entry(self._entries[index])[0] == KIND_RECORD:
-                try:
-                    self.record_class(index)
-                except (LayoutError, UnsupportedTypeError) as error:
-                    problems.append(str(error))
+        with self._lock:
+            for index in range(len(self._entries)):
+                if unpack_entry(self._entries[index])[0] == KIND_RECORD:
+                    try:
+                        self.record_class(index)
+                    except (LayoutError, UnsupportedTypeError) as error:
+                        problems.append(str(error))
         return problems
 
 
@@ -510,6 +542,8 @@ def _verify(cls, fields, size):
         raise LayoutError("C size %d, ctypes size %d" % (size, ctypes.sizeof(cls)))
     for name, _, offset, bits in fields:
         descriptor = getattr(cls, name)
+        if descriptor.offset < 0:  # ctypes continues a struct's storage unit inside a union
+            raise LayoutError("field %s: ctypes places it at byte offset %d" % (name, descriptor.offset))
         actual = descriptor.offset * 8
         if bits is not None:
             actual += _bit_offset(descriptor)

@@ -43,12 +43,8 @@ SCALARS = [
     ("long long", 64, True), ("unsigned long long", 64, True),
     ("double", 64, False), ("void *", 64, False), ("int *", 64, False), ("char **", 64, False),
 ]
-# Plain `char` and `_Bool` bitfields are left out: lazybind gets them wrong (the xfail tests at the
-# end); the fuzzer looks for new bugs. Put them back when those tests pass.
-KNOWN_BAD_BITFIELD_TYPES = {"char", "_Bool"}
 BITFIELD_TYPES = [(name, bits) for name, bits, ok in SCALARS + [("signed int", 32, True),
-                                                                 ("_Bool", 1, True)]
-                  if ok and name not in KNOWN_BAD_BITFIELD_TYPES]
+                                                                 ("_Bool", 1, True)] if ok]
 ALIGNS = [1, 2, 4, 8, 16]
 
 
@@ -128,7 +124,6 @@ def _render_record(rec, names, kinds, indent):
     kind, attrs, mems = rec
     lines = []
     has_named = False
-    anonymous_kinds = set()
     for member in mems:
         tag = member[0]
         if tag == "scalar":
@@ -151,10 +146,7 @@ def _render_record(rec, names, kinds, indent):
             _, inner, d, anonymous, fattr = member
             body = _render_record(inner, names, kinds, indent + "    ")
             head = f"{indent}{inner[0]} {inner[1]}".rstrip()
-            # two anonymous structs (or unions) in one record: a known lazybind bug (the xfail
-            # test at the end); the later one is named instead
-            if anonymous and inner[0] not in anonymous_kinds:
-                anonymous_kinds.add(inner[0])
+            if anonymous:
                 lines.append(f"{head} {{\n{body}{indent}}};")
             else:
                 lines.append(f"{head} {{\n{body}{indent}}} {next(names)}{_dims(d)} {fattr}"
@@ -211,38 +203,24 @@ def test_the_generator_covers_the_features():
     assert report.counts["fields"] >= 4, report.text()
 
 
-# -- shrunk failing cases found by long local runs (LAZYBIND_FUZZ_EXAMPLES=300) --------------------
+# -- shrunk failing cases found by long local runs (LAZYBIND_FUZZ_EXAMPLES=300), now fixed --------
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: a plain `char` bitfield is emitted as a "
-                   "ctypes c_char bitfield, which ctypes rejects (TypeError: bit fields not "
-                   "allowed for type c_char); the record cannot be built and is not refused")
 def test_plain_char_bitfield():
     assert_agrees("struct r0 {\n    char f0 : 1;\n};\n")
 
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: a _Bool bitfield not at bit 0 is emitted "
-                   "as a ctypes c_bool bitfield; ctypes' c_bool ignores the bit position (the "
-                   "field reads and writes bit 0: setting b writes a), and it is not refused")
 def test_bool_bitfield_not_at_bit_zero():
     assert_agrees("struct r0 {\n    _Bool f0 : 1;\n    _Bool f1 : 1;\n};\n")
 
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: as above, a _Bool bitfield after other "
-                   "bitfields in the same byte reads and writes bit 0 (C: bit 3)")
 def test_bool_bitfield_after_char_bitfield():
     assert_agrees("struct r0 {\n    unsigned char f0 : 3;\n    _Bool f1 : 1;\n};\n")
 
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: a second anonymous struct (or union) in a record gets the "
-                   "first one's class (both members are struct_r0.anon0): f1 is missing and f0 "
-                   "is found at offset 4 instead of 0")
 def test_two_anonymous_structs_in_one_record():
     assert_agrees("struct r0 {\n    struct {\n        int f0;\n    };\n"
                   "    struct {\n        char f1;\n    };\n};\n")
 
 
-@pytest.mark.xfail(strict=True, reason="lazybind bug: in a union, a bitfield after a bitfield of "
-                   "another type is laid out by ctypes as if continuing a struct's storage unit "
-                   "(f1 at ofs=-1 bit 8, C: byte 0 bit 0); the union is emitted, not refused")
 def test_union_bitfields_of_different_types():
     assert_agrees("union r0 {\n    short f0 : 8;\n    unsigned char f1 : 1;\n    int f2;\n};\n")

@@ -155,7 +155,7 @@ class DeclarationCollector:
 
     def record_name(self, cursor: Cursor, suggested: Optional[str] = None) -> str:
         """The exposed name of a struct/union, building its IR on first sight of its definition."""
-        usr = cursor.get_usr()
+        usr = _identity(cursor)
         name = self._record_names.get(usr)
         if name is None:
             name = self._name_tagged(cursor, _RECORD_KINDS[cursor.kind], suggested)
@@ -206,7 +206,7 @@ class DeclarationCollector:
         declaration = _declaration_of(cursor.type)
         suggested = f"{parent}.{spelling if named else f'anon{index}'}"
         if declaration is not None and declaration.kind in _RECORD_KINDS and declaration.is_anonymous():
-            self._record_names.setdefault(declaration.get_usr(), suggested)
+            self._record_names.setdefault(_identity(declaration), suggested)
         ftype = self.convert(cursor.type)
         return ir.Field(spelling if named else "", ftype, cursor.get_field_offsetof(), bit_width)
 
@@ -343,6 +343,15 @@ def _comment_text(raw: str) -> str:
             line = line[:-2]
         lines.append(line.lstrip("*").strip() if line.lstrip().startswith("*") else line.strip())
     return "\n".join(lines).strip()
+
+
+def _identity(cursor: Cursor) -> str:
+    """A key for one record: its USR, which clang gives alike to two anonymous members of the same
+    record, so for those also where it starts."""
+    usr = cursor.get_usr()
+    if cursor.is_anonymous():
+        return f"{usr}@{cursor.location.offset}"
+    return usr
 
 
 def _ignore(cursor: Cursor) -> None:
