@@ -135,3 +135,11 @@ def test_the_system_compiler_wins_where_clang_differs(tmp_path):
     skipped = {s.name: s.reason for s in declarations.skipped}
     if "ONLY_CLANG" not in names:  # cc is gcc: the macro does not exist for it
         assert skipped["ONLY_CLANG"] == "the system C compiler rejects it"
+
+
+def test_a_macro_shadowing_an_enum_member_wins(tmp_path):
+    header = tmp_path / "shadow.h"
+    header.write_text("enum { MODE_A, MODE_B, __MODE_MAX };\n#define __MODE_MAX (__MODE_MAX - 1)\n")
+    value = run_c(tmp_path, f'#include <stdio.h>\n#include "{header}"\n'
+                  'int main(void) { printf("%d\\n", __MODE_MAX); return 0; }\n')
+    assert by_name(lazybind.inspect([str(header)]))["__MODE_MAX"].value == int(value) == 1

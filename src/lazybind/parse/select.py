@@ -9,8 +9,10 @@ from .. import ir
 from ..options import Options
 
 # When two declarations share a name, the earlier kind here wins: a function beats a macro that
-# merely aliases it (glibc's `#define stdin stdin`), an enum member beats a macro repeating it.
-_PRIORITY = ("functions", "variables", "enum_constants", "macro_constants", "records", "enums", "typedefs")
+# merely aliases it (glibc's `#define stdin stdin`, which has no constant value anyway); a macro
+# with a value beats an enum member of its name, since the preprocessor replaces the name before
+# C sees it (linux/pkt_sched.h: `#define __TC_MQPRIO_MODE_MAX (__TC_MQPRIO_MODE_MAX - 1)`).
+_PRIORITY = ("functions", "variables", "macro_constants", "enum_constants", "records", "enums", "typedefs")
 
 
 def select_declarations(collector, macro_results, options: Options, named_files: Sequence[str]):
