@@ -336,8 +336,8 @@ class Binding:
 
     def _param_ctype(self, ref):
         spec = self.spec(ref)
-        if spec[0] in "*&":
-            pointee = self.spec(int(spec[1:]))
+        if spec[0] in "*&[":  # an array parameter is a pointer to its element in C
+            pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2]))
             if pointee == "pchar":
                 return ctypes.c_char_p
             if pointee in _BYTE_POINTEES:

@@ -155,3 +155,21 @@ def test_exception_in_callback_is_raised_after_the_c_call(libc_mod):
     with pytest.raises(ValueError, match="comparator failed"):
         c.qsort(array, 4, ctypes.sizeof(ctypes.c_int), broken)
     c.qsort(array, 4, ctypes.sizeof(ctypes.c_int), lambda a, b: 0)  # nothing left pending
+
+
+def test_variable_length_array_parameter_is_a_pointer(tmp_path):
+    import lazybind
+    from conftest import import_path
+
+    header = tmp_path / "vla.h"
+    header.write_text("#include <stddef.h>\nvoid *memset(void *s, int c, size_t n);\n"
+                      "unsigned long crc32(unsigned long crc, const unsigned char buf[], unsigned n);\n"
+                      "int vla_user(int n, const unsigned char buf[n]);\n")
+    out = tmp_path / "vla_ffi.py"
+    lazybind.generate([str(header)], library="z", output=str(out))
+    module = import_path(out)
+    assert module.crc32(0, b"abc", 3) == zlib.crc32(b"abc")  # an array parameter takes bytes
+    types = module.__lazybind__._binding
+    index = types.index_of("vla_user")
+    spec = types.spec(types._entries[index] >> 38)
+    assert types._signature(spec, "vla_user")[1][1] is ctypes.c_void_p  # a byte pointer, not refused

@@ -374,6 +374,8 @@ _TYPE_CONVERTERS: Dict[TypeKind, Callable[[DeclarationCollector, Type], ir.CType
     TypeKind.POINTER: DeclarationCollector._pointer,
     TypeKind.CONSTANTARRAY: DeclarationCollector._constant_array,
     TypeKind.INCOMPLETEARRAY: DeclarationCollector._incomplete_array,
+    # `buf[n]` in a parameter list: C passes a pointer, which an array of unknown length becomes
+    TypeKind.VARIABLEARRAY: DeclarationCollector._incomplete_array,
     TypeKind.FUNCTIONPROTO: DeclarationCollector._prototype,
     TypeKind.FUNCTIONNOPROTO: DeclarationCollector._no_prototype,
 }
