@@ -95,3 +95,16 @@ def python_in_subprocess(code, cwd=None, env=None):
                             cwd=cwd, env=full_env)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def record_symbol_lookups(binding):
+    """Make a module's runtime note each symbol it looks up in its libraries; return the list."""
+    lookups = []
+    original = binding._symbol
+
+    def counting(index, lookup):
+        lookups.append(binding.name_at(index))
+        return original(index, lookup)
+
+    binding._symbol = counting
+    return lookups

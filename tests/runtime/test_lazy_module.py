@@ -8,7 +8,7 @@ import threading
 import pytest
 
 import lazybind
-from conftest import import_path, python_in_subprocess
+from conftest import import_path, record_symbol_lookups, python_in_subprocess
 
 STANDARD_MODULE_ATTRIBUTES = {
     "__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__", "__cached__",
@@ -101,14 +101,7 @@ def test_environment_variable_overrides_library_path(tmp_path, monkeypatch, zlib
 def test_many_threads_first_call_resolve_once(zlib_path):
     module = import_path(zlib_path)
     binding = module.__lazybind__._binding
-    lookups = []
-    original = binding._symbol
-
-    def counting(index, lookup):
-        lookups.append(binding.name_at(index))
-        return original(index, lookup)
-
-    binding._symbol = counting
+    lookups = record_symbol_lookups(binding)
     barrier = threading.Barrier(64)
     results = []
 

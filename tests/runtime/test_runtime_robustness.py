@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import lazybind
-from conftest import import_path
+from conftest import import_path, record_symbol_lookups
 
 
 def test_library_that_is_not_a_shared_object(tmp_path):
@@ -45,14 +45,7 @@ def test_64_threads_racing_first_calls_on_100_functions(libc_path):
             functions.append(name)
         if len(functions) == 100:
             break
-    lookups = []
-    original = binding._symbol
-
-    def counting(index, lookup):
-        lookups.append(binding.name_at(index))
-        return original(index, lookup)
-
-    binding._symbol = counting
+    lookups = record_symbol_lookups(binding)
     barrier = threading.Barrier(64)
     seen = [dict() for _ in range(64)]
 
