@@ -278,14 +278,19 @@ class Binding:
     def spec(self, ref):
         return self._specs[ref:self._specs.index("\n", ref)]
 
+    def _once(self, key, build, ref):
+        """`build(ref)`, computed once per key: types are built on first use and then shared."""
+        value = self._types.get(key, _ABSENT)
+        if value is _ABSENT:
+            value = self._types[key] = build(ref)
+        return value
+
     def ctype(self, ref):
         """The ctypes type for the type spec at `ref` (None for void), built once."""
-        ctype = self._types.get(ref, _ABSENT)
-        if ctype is _ABSENT:
-            ctype = self._types[ref] = self._build_type(self.spec(ref))
-        return ctype
+        return self._once(ref, self._build_type, ref)
 
-    def _build_type(self, spec):
+    def _build_type(self, ref):
+        spec = self.spec(ref)
         tag = spec[0]
         if tag == "p":
             if spec == "pvoid":
@@ -329,10 +334,7 @@ class Binding:
 
     def param_ctype(self, ref):
         """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
-        ctype = self._types.get(("param", ref), _ABSENT)
-        if ctype is _ABSENT:
-            ctype = self._types[("param", ref)] = self._param_ctype(ref)
-        return ctype
+        return self._once(("param", ref), self._param_ctype, ref)
 
     def _param_ctype(self, ref):
         spec = self.spec(ref)
@@ -345,10 +347,7 @@ class Binding:
         return self._checked_value_type(self.ctype(ref), spec)
 
     def result_ctype(self, ref):
-        ctype = self._types.get(("result", ref), _ABSENT)
-        if ctype is _ABSENT:
-            ctype = self._types[("result", ref)] = self._result_ctype(ref)
-        return ctype
+        return self._once(("result", ref), self._result_ctype, ref)
 
     def _result_ctype(self, ref):
         spec = self.spec(ref)

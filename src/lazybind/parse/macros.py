@@ -80,17 +80,18 @@ def evaluate_macros(
             )
         else:
             second_constants, second_skipped = {}, []
-        _prefer_compiler_values(compiler_values.result(), constants, skipped)
+        _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped))
 
 
-def _prefer_compiler_values(values, constants: Dict[str, ir.Constant], skipped) -> None:
-    """Where the system compiler computes an integer macro differently, its value wins."""
+def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], skipped) -> None:
+    """Where the system compiler computes an integer macro (one of `names`) differently, its
+    value wins."""
     if values is None:
         return  # no usable cc: clang's values stand
-    for name in [name for name, c in constants.items() if isinstance(c.value, int)]:
+    for name in names:
         constant = constants[name]
         if name not in values:
             del constants[name]
