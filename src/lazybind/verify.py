@@ -807,17 +807,17 @@ class _Comparer:
             raise
 
     def compare(self, probe: _Probe, words: list) -> None:
-        getattr(self, "_" + probe.kind)(probe, words)
+        try:
+            getattr(self, "_" + probe.kind)(probe, words)
+        except _Refused:
+            pass  # a record the module refuses: reported as refused, nothing left to compare
 
     def _r(self, probe, words):
         size, align = int(words[0]), int(words[1])
         record = self.planner.records[probe.index]
         if align != record.align:
             self.mismatch(probe, f"C alignment {align}, module alignment {record.align}")
-        try:
-            cls = self.cls(probe)
-        except _Refused:
-            return
+        cls = self.cls(probe)
         self.report.counts["records"] += 1
         module_size = record.size if cls is None else ctypes.sizeof(cls)
         if size != module_size:
@@ -834,10 +834,7 @@ class _Comparer:
     def _f(self, probe, words):
         offset, size = int(words[0]), int(words[1])
         name, offset_bits, flexible = probe.data
-        try:
-            cls = self.cls(probe)
-        except _Refused:
-            return
+        cls = self.cls(probe)
         self.report.counts["fields"] += 1
         if cls is None:
             module_offset, module_size = offset_bits // 8, None
@@ -856,10 +853,7 @@ class _Comparer:
     def _b(self, probe, words):
         first, last, count, negative = (int(w) for w in words)
         name, offset_bits, width = probe.data
-        try:
-            cls = self.cls(probe)
-        except _Refused:
-            return
+        cls = self.cls(probe)
         self.report.counts["fields"] += 1
         if cls is None:
             if self.tables.meta.get("compile", {}).get("target", "").startswith(
