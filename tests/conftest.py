@@ -64,13 +64,18 @@ def sqlite_path(gen_dir):
     return out
 
 
+def bind_text(directory, stem, text, **options):
+    """Write `text` as DIRECTORY/STEM.h and generate DIRECTORY/STEM_ffi.py from it; return that path."""
+    header = directory / f"{stem}.h"
+    header.write_text(text)
+    out = directory / f"{stem}_ffi.py"
+    lazybind.generate([str(header)], output=str(out), **options)
+    return out
+
+
 @pytest.fixture(scope="session")
 def libc_path(gen_dir):
-    header = gen_dir / "libc_wrapper.h"
-    header.write_text(LIBC_WRAPPER)
-    out = gen_dir / "libc_ffi.py"
-    lazybind.generate([str(header)], library=["c", "m"], output=str(out))
-    return out
+    return bind_text(gen_dir, "libc", LIBC_WRAPPER, library=["c", "m"])
 
 
 @pytest.fixture(scope="session")

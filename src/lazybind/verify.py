@@ -943,7 +943,7 @@ class _Comparer:
             self.mismatch(probe, f"C value {c_value!r}, module value {value!r}")
 
     def _n(self, probe, words):
-        kind, null = int(words[0]), int(words[1])
+        null = int(words[1])  # words[0]: the type kind the probe printed, unused here
         self.report.counts["constants"] += 1
         value = self._value(probe)
         if not null or value is not None:

@@ -10,7 +10,7 @@ import os
 import pytest
 
 import lazybind
-from conftest import import_path, run_c
+from conftest import bind_text, import_path, run_c
 
 WRAPPER = """\
 #define _GNU_SOURCE
@@ -25,11 +25,7 @@ WRAPPER = """\
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("kernel")
-    (directory / "kernel.h").write_text(WRAPPER)
-    out = directory / "kernel_ffi.py"
-    lazybind.generate([str(directory / "kernel.h")], library="c", output=str(out))
-    return out
+    return bind_text(tmp_path_factory.mktemp("kernel"), "kernel", WRAPPER, library="c")
 
 
 def test_every_record_and_constant_agrees_with_the_compiler(kernel):

@@ -7,7 +7,7 @@ import ctypes
 import pytest
 
 import lazybind
-from conftest import import_path, run_c
+from conftest import bind_text, import_path, run_c
 
 HEADER = """\
 #include <stdint.h>
@@ -42,9 +42,7 @@ RECORDS = {
 @pytest.fixture(scope="module")
 def layouts(tmp_path_factory):
     directory = tmp_path_factory.mktemp("layouts")
-    (directory / "layouts.h").write_text(HEADER)
-    out = directory / "layouts_ffi.py"
-    lazybind.generate([str(directory / "layouts.h")], library="c", output=str(out))
+    out = bind_text(directory, "layouts", HEADER, library="c")
     program = '#include <stdio.h>\n#include <stddef.h>\n#include "layouts.h"\nint main(void) {\n'
     for record, fields in RECORDS.items():
         program += f'  printf("%zu\\n", sizeof({record}));\n'

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 import lazybind
-from conftest import import_path, record_symbol_lookups, python_in_subprocess
+from conftest import bind_text, import_path, record_symbol_lookups, python_in_subprocess
 
 STANDARD_MODULE_ATTRIBUTES = {
     "__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__", "__cached__",
@@ -45,12 +45,9 @@ def test_resolved_object_is_the_ctypes_function_and_cached(zlib_mod):
 
 @pytest.fixture(scope="module")
 def missing_path(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("missing")
-    header = directory / "extra.h"
-    header.write_text("#include <zlib.h>\nint deflateNewIn2099(int level);\ndouble cos(double);\n")
-    out = directory / "extra_ffi.py"
-    lazybind.generate([str(header)], library=["z", "m"], output=str(out))
-    return out
+    return bind_text(tmp_path_factory.mktemp("missing"), "extra",
+                     "#include <zlib.h>\nint deflateNewIn2099(int level);\ndouble cos(double);\n",
+                     library=["z", "m"])
 
 
 def test_missing_symbol_is_an_attribute_error_naming_it(missing_path):
