@@ -7,7 +7,7 @@ their command-line form, so the three never drift apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from .errors import InputError

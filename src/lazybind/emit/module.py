@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 from .. import ir
-from .tables import Tables, encode
+from .tables import encode
 
 _BASE64_LINE = 76
 

@@ -62,7 +62,7 @@ def evaluate_macros(
             continue
         value = clang_api.evaluate(cursor) if primitive else None
         if value is None or primitive in ("int128", "uint128", "void"):
-            skipped.append(ir.Skipped(macro.name, macro.location, f"not a constant of a scalar type"))
+            skipped.append(ir.Skipped(macro.name, macro.location, "not a constant of a scalar type"))
             continue
         if primitive in ("float", "double", "longdouble"):
             value = float(value)
