@@ -1,4 +1,4 @@
-"""--stubs: a type checker (mypy, run for real) accepts correct use and rejects wrong use."""
+"""--stubs: real type checkers (mypy and pyright) accept correct use and reject wrong use."""
 
 from __future__ import annotations
 
@@ -17,10 +17,19 @@ def stubbed(tmp_path_factory):
     return directory
 
 
-def mypy(directory, name, code):
-    (directory / f"{name}.py").write_text(code)
-    return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                           f"{name}.py"], cwd=directory, capture_output=True, text=True)
+CHECKERS = {
+    "mypy": [sys.executable, "-m", "mypy", "--strict", "--no-incremental"],
+    # "# pyright: strict" at the top of the checked file is pyright's counterpart of --strict
+    "pyright": [sys.executable, "-m", "pyright"],
+}
+
+
+def type_check(checker, directory, name, code):
+    """Run a real type checker on `code` saved as DIRECTORY/NAME.py; exit 0 means accepted."""
+    strict = "# pyright: strict\n" if checker == "pyright" else ""
+    (directory / f"{name}.py").write_text(strict + code)
+    return subprocess.run([*CHECKERS[checker], f"{name}.py"], cwd=directory,
+                          capture_output=True, text=True)
 
 
 def test_stub_is_written_beside_the_module(stubbed):
@@ -30,8 +39,9 @@ def test_stub_is_written_beside_the_module(stubbed):
     assert "class struct_z_stream_s(ctypes.Structure):" in stub
 
 
-def test_mypy_accepts_correct_use(stubbed):
-    result = mypy(stubbed, "good", "import zlib_ffi as z\n"
+@pytest.mark.parametrize("checker", sorted(CHECKERS))
+def test_type_checkers_accept_correct_use(stubbed, checker):
+    result = type_check(checker, stubbed, f"good_{checker}", "import zlib_ffi as z\n"
                   "value: int = z.crc32(0, b'abc', 3)\n"
                   "version: bytes | None = z.zlibVersion()\n"
                   "stream = z.z_stream()\n"
@@ -46,8 +56,9 @@ def test_mypy_accepts_correct_use(stubbed):
     "z.no_such_function()",           # unknown name
     "x: str = z.Z_OK",                # constant has type int
 ])
-def test_mypy_rejects_wrong_use(stubbed, wrong):
-    result = mypy(stubbed, "bad", f"import zlib_ffi as z\n{wrong}\n")
+@pytest.mark.parametrize("checker", sorted(CHECKERS))
+def test_type_checkers_reject_wrong_use(stubbed, checker, wrong):
+    result = type_check(checker, stubbed, f"bad_{checker}", f"import zlib_ffi as z\n{wrong}\n")
     assert result.returncode == 1 and "error" in result.stdout
 
 
