@@ -122,7 +122,6 @@ class Binding:
         self._types = {}
         self._libraries = [None] * len(self._meta["libraries"])
         self._missing = {}
-        self._callbacks = {}
         self.info = Info(self)
 
     # -- names --------------------------------------------------------------------------------
@@ -382,17 +381,16 @@ class Binding:
         return ctype
 
     def _callback_from_param(self, cls, value):
-        """Accept a plain Python callable where C expects a function pointer. The ctypes thunk is
-        kept for the module's lifetime, since C may call it after the call that received it."""
+        """Accept a plain Python callable where C expects a function pointer. The thunk made for
+        it lives as long as the call (ctypes holds converted arguments until it returns): a
+        callback C keeps for later needs a `__lazybind__.callback` handle instead."""
         if value is None or isinstance(value, ctypes._CFuncPtr):
             return value
+        if isinstance(value, Callback):
+            return value._as_parameter_
         if not callable(value):
             raise TypeError("expected a callable or None, not %s" % type(value).__name__)
-        key = (cls, value)
-        thunk = self._callbacks.get(key)
-        if thunk is None:
-            thunk = self._callbacks[key] = cls(_guarded(value, cls._restype_))
-        return thunk
+        return cls(_guarded(value, cls._restype_))
 
     # -- records -------------------------------------------------------------------------------
 
@@ -586,6 +584,55 @@ def _guarded(function, restype):
     return guarded
 
 
+def _reported(function, restype):
+    """A callback C runs after the call that registered it returned: no C call of ours is there
+    to re-raise its exception, so it is printed (as ctypes does) and C gets 0."""
+    default = None if restype is None else 0
+
+    def reported(*args):
+        try:
+            return function(*args)
+        except BaseException:  # nowhere to propagate to: C is the caller
+            sys.stderr.write("Exception ignored in lazybind callback %r:\n" % (function,))
+            __import__("traceback").print_exc()
+            return default
+
+    return reported
+
+
+class Callback:
+    """A C function pointer made from a Python callable, kept alive until closed; for callbacks
+    C stores and calls after the registering call returns. Pass it where the pointer goes."""
+
+    def __init__(self, prototype, function):
+        if not (isinstance(prototype, type) and issubclass(prototype, ctypes._CFuncPtr)):
+            raise TypeError("callback() needs a function pointer type (a typedef of the module, "
+                            "or f.argtypes[i]), not %r" % (prototype,))
+        self._pointer = prototype(_reported(function, prototype._restype_))
+        self.function = function
+
+    @property
+    def _as_parameter_(self):
+        if self._pointer is None:
+            raise ValueError("callback %r is closed" % (self.function,))
+        return self._pointer
+
+    @property
+    def closed(self):
+        return self._pointer is None
+
+    def close(self):
+        """Free the C function pointer: only once C can no longer call it."""
+        self._pointer = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
 def _reraise_callback_error(result, function, arguments):
     error = getattr(_callback_errors, "error", None)
     if error is not None:
@@ -752,6 +799,13 @@ class Info:
         address = ctypes.cast(function, ctypes.c_void_p).value
         prototype = ctypes.CFUNCTYPE(function.restype, *(function.argtypes or ()), use_errno=True)
         return prototype(address)
+
+    @staticmethod
+    def callback(prototype, function):
+        """A handle keeping `function` callable from C until closed (or its `with` block ends):
+        for a callback C stores, e.g. sqlite3_create_function_v2. `prototype` is a function
+        pointer type: a typedef of the module or a parameter's type, `f.argtypes[i]`."""
+        return Callback(prototype, function)
 
     @staticmethod
     def scoped(resource, release):
