@@ -73,7 +73,7 @@ def _generate(args: argparse.Namespace) -> int:
     if not args.headers:
         from .config import generate_from_pyproject
 
-        return generate_from_pyproject(check=args.check)
+        return generate_from_pyproject(check=args.check, report=None if args.quiet else _say)
     if not args.output:
         print("lazybind: error: generate needs -o OUT.py", file=sys.stderr)
         return 2
@@ -90,11 +90,15 @@ def _generate(args: argparse.Namespace) -> int:
     details: list = []
     api.generate(output=args.output, details=details, **options)
     if not args.quiet:
-        print(f"{args.output}: {api.summarize(details[0])}", file=sys.stderr)
+        _say(f"{args.output}: {api.summarize(details[0])}")
     if args.verbose:
         for skipped in details[0].skipped:
             print(f"{skipped.location}: skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
     return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional
 
 from .errors import InputError
 
@@ -43,7 +43,11 @@ def load_bindings(path: str = "pyproject.toml") -> Dict[str, Dict[str, Any]]:
     return bindings
 
 
-def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml") -> int:
+def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml",
+                            report: Optional[Callable[[str], None]] = None) -> int:
+    """Generate (or with `check`, compare) every binding of `path`; paths in it are relative to
+    the current directory, as for the command line. `report` receives one summary line per
+    module written. Returns 1 when `check` found a stale module, else 0."""
     from . import api
 
     stale = 0
@@ -55,6 +59,9 @@ def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml") -
             if not api.is_current(output, **options):
                 print(f"{output}: stale ([tool.lazybind.bindings.{name}])", file=sys.stderr)
                 stale = 1
-        else:
-            api.generate(output=output, **options)
+            continue
+        details: list = []
+        api.generate(output=output, details=details, **options)
+        if report is not None:
+            report(f"{output}: {api.summarize(details[0])}")
     return stale
