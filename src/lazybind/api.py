@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from typing import Dict, Optional, Sequence, Union
 
 from . import __version__, ir
@@ -20,19 +21,38 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
 def render(options: Options) -> dict:
     """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}; and the
     IR they came from, under "declarations"."""
-    from .emit import render_module
+    from .emit import encode, render_module
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
 
     declarations = read_declarations(options)
-    rendered = {"module": render_module(declarations, describe_libraries(options.libraries),
-                                        __version__, options.command_line(),
-                                        compile_options(options))}
+    libraries = describe_libraries(options.libraries)
+    tables = encode(declarations, libraries, __version__, compile_options(options))
+    declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
+    rendered = {"module": render_module(declarations, tables, options.command_line())}
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
     rendered["declarations"] = declarations
     return rendered
+
+
+def _confirm_layouts(declarations: ir.Declarations, tables, libraries, options: Options):
+    """Have the C compiler confirm clang's record layouts; a record it disagrees on is refused
+    at use with the difference as the reason (the module never builds a layout in doubt)."""
+    from .emit import encode
+    from .verify import confirm_layouts
+
+    confirmation = confirm_layouts(tables.sections(), os.getcwd())
+    if confirmation.disagreements:
+        refused = tuple(
+            replace(d, refused=confirmation.disagreements[d.name])
+            if isinstance(d, ir.Record) and d.name in confirmation.disagreements else d
+            for d in declarations.declarations)
+        declarations = replace(declarations, declarations=refused)
+        tables = encode(declarations, libraries, __version__, compile_options(options))
+    return replace(declarations, layouts=confirmation.note), tables.with_meta(
+        layouts=confirmation.note)
 
 
 def summarize(declarations: ir.Declarations) -> str:
@@ -44,6 +64,11 @@ def summarize(declarations: ir.Declarations) -> str:
     reasons = Counter(s.reason.split(":")[0].split(" at ")[0] for s in declarations.skipped)
     why = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common(3))
     skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
+    refused = sum(1 for d in declarations.declarations if isinstance(d, ir.Record) and d.refused)
+    if refused:
+        skipped += f"; {refused} records refused at use (the C compiler disagrees with clang)"
+    elif declarations.layouts.startswith("clang's"):
+        skipped += "; record layouts not confirmed by a C compiler"
     return (held or "nothing declared") + skipped
 
 

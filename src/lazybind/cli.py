@@ -94,6 +94,9 @@ def _generate(args: argparse.Namespace) -> int:
     if args.verbose:
         for skipped in details[0].skipped:
             print(f"{skipped.location}: skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
+        for record in details[0].declarations:
+            if getattr(record, "refused", ""):
+                print(f"{record.location}: refused {record.name}: {record.refused}", file=sys.stderr)
     return 0
 
 

@@ -130,6 +130,7 @@ class Record:
     align: int = 1
     packed: bool = False
     complete: bool = False
+    refused: str = ""  # why the module must refuse it at use (e.g. the C compiler disagrees)
 
 
 @dataclass(frozen=True)
@@ -191,3 +192,4 @@ class Declarations:
     target: str = ""
     clang_version: str = ""
     named_files: Tuple[str, ...] = field(default=())  # display paths of the named headers
+    layouts: str = ""  # who confirmed the record layouts at generation, or why nobody did

@@ -20,11 +20,13 @@ The tables (written by lazybind.emit.tables, read here) -- the only place they a
                R<index>            the record whose entry is at <index>
                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
     records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
-               ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name)
+               ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
+               or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, newline-separated.
-* meta     JSON: generator version, libraries, headers, and the options to compile them again.
+* meta     JSON: generator version, libraries, headers, the options to compile them again, and
+           `layouts`: which C compiler confirmed the record layouts at generation (or why none did).
 """
 
 import base64
@@ -421,8 +423,10 @@ class Binding:
         layout = self.spec(unpack_entry(self._entries[index])[3])[1:].split(";")
         if layout[0] == "?":
             return  # opaque: usable through pointers only
-        size, align = (int(v) for v in layout[0].split(","))
         try:
+            if layout[0][:1] == "!":
+                raise LayoutError(bytes.fromhex(layout[0][1:]).decode("utf-8"))
+            size, align = (int(v) for v in layout[0].split(","))
             if align > 16:
                 raise LayoutError("aligned to %d bytes: ctypes cannot express alignment above 16" % align)
             fields = [self._field(text) for text in layout[1:]]
@@ -462,7 +466,8 @@ class Binding:
         return name, ctype, offset, bits
 
     def selftest(self):
-        """Build every record and compare it with the layout the compiler gave; return problems."""
+        """Build every record and compare it with the layout embedded at generation (clang's,
+        confirmed by the C compiler when one was there: see `layouts`); return the problems."""
         problems = []
         with self._lock:
             for index in range(len(self._entries)):
@@ -766,6 +771,7 @@ class Info:
         self.version = meta["version"]
         self.header = tuple(meta["headers"])
         self.libraries = tuple(spec["name"] for spec in meta["libraries"])
+        self.layouts = meta.get("layouts", "")
 
     @property
     def library_path(self):

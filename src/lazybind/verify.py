@@ -124,7 +124,18 @@ class _Tables:
 
     def __init__(self, source: str) -> None:
         try:
-            sections = rt.read_sections(source)
+            self._read(rt.read_sections(source))
+        except ValueError as error:
+            raise CheckError(f"not a lazybind module (its data section is unreadable: {error})")
+
+    @classmethod
+    def from_sections(cls, sections: Dict[str, str]) -> "_Tables":
+        tables = cls.__new__(cls)
+        tables._read(sections)
+        return tables
+
+    def _read(self, sections: Dict[str, str]) -> None:
+        try:
             self.names = sections["names"]
             self.entries = rt.decode_ints(sections["entries"], "Q")
             self.specs = sections["specs"]
@@ -150,11 +161,16 @@ class _Tables:
         packed = self.locations[index]
         return "%s:%d" % (self.files[packed >> 20], packed & 0xFFFFF)
 
+    def refusal(self, index: int) -> str:
+        """Why the module refuses the record at `index` whatever ctypes does ("" if it does not)."""
+        spec = self.spec(self.kind_ref(index)[1])
+        return bytes.fromhex(spec[2:]).decode("utf-8") if spec[1:2] == "!" else ""
+
     def record(self, index: int) -> Optional[_Record]:
-        """The record at `index`, or None when it is opaque."""
+        """The record at `index`, or None when it is opaque or refused."""
         spec = self.spec(self.kind_ref(index)[1])
         layout = spec[1:].split(";")
-        if layout[0] == "?":
+        if layout[0] == "?" or layout[0][:1] == "!":
             return None
         size, align = (int(v) for v in layout[0].split(","))
         fields = []
@@ -238,11 +254,13 @@ def _display(name: str) -> str:
 class _Planner:
     """Turns the module's tables into probes, and says why it leaves anything out."""
 
-    def __init__(self, tables: _Tables, with_types: bool) -> None:
+    def __init__(self, tables: _Tables, with_types: bool, with_values: bool = True) -> None:
         self.tables = tables
         self.with_types = with_types
+        self.with_values = with_values
         self.probes: List[_Probe] = []
         self.skipped: List[Finding] = []
+        self.refused: List[Finding] = []  # records the module refuses whatever ctypes does
         self.records: Dict[int, _Record] = {}
         self._spellings: Dict[int, Tuple[Optional[str], str]] = {}
 
@@ -252,7 +270,7 @@ class _Planner:
             kind, ref = tables.kind_ref(index)
             if kind == rt.KIND_RECORD:
                 self._record(index)
-            elif kind == rt.KIND_CONSTANT:
+            elif kind == rt.KIND_CONSTANT and self.with_values:
                 self._constant(index, ref)
             elif self.with_types and kind in (rt.KIND_TYPEDEF, rt.KIND_ENUM, rt.KIND_VARIABLE):
                 self._type(index, kind, ref)
@@ -337,7 +355,11 @@ class _Planner:
     def _record(self, index: int) -> None:
         record = self.tables.record(index)
         if record is None:
-            return  # opaque: nothing to verify
+            refusal = self.tables.refusal(index)
+            if refusal:
+                self.refused.append(Finding(self.tables.location(index),
+                                            _display(self.tables.name_at(index)), refusal))
+            return  # opaque or refused: nothing to verify
         ctype, display = self.spelling(index)
         if ctype is None:
             self.skip(index, self.tables.name_at(index), display)
@@ -442,6 +464,11 @@ class _Compiler:
     flavor: str  # "gcc" or "clang"
     target: str
     native: bool
+
+    @property
+    def label(self) -> str:
+        # no version number: a module regenerated with another gcc release is still current
+        return f"the C compiler ({self.flavor}, {self.target})"
 
 
 def _find_compiler(target: str) -> _Compiler:
@@ -971,6 +998,7 @@ def check_module(path) -> Report:
     planner = _Planner(tables, with_types=compiler.native)
     planner.plan()
     report.skipped.extend(planner.skipped)
+    report.refused.extend(planner.refused)
     program = _Program(compiler, tables.meta, os.path.dirname(os.path.abspath(path)))
     outputs, rejected = program.run(planner.probes)
     module = _ModuleSide(path) if compiler.native else None
@@ -989,3 +1017,51 @@ def check_module(path) -> Report:
                 report.checked.append(probe.subject)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class LayoutConfirmation:
+    """What the C compiler said of a module's record layouts at generation time."""
+
+    note: str  # for the module's meta: who confirmed how many records, or why nobody did
+    disagreements: Dict[str, str]  # record name -> the first difference the compiler found
+
+
+def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmation:
+    """Compile sizeof/_Alignof/offsetof and bitfield probes of every record in the tables
+    (`sections`, as emit wrote them) and compare them with the tables' own numbers. Never fails:
+    without a usable compiler, the note says why the layouts are clang's alone."""
+    tables = _Tables.from_sections(sections)
+    planner = _Planner(tables, with_types=False, with_values=False)
+    planner.plan()
+    try:
+        compiler = _find_compiler((tables.meta.get("compile") or {}).get("target") or "")
+        if not planner.probes:
+            return LayoutConfirmation(f"no record layout to confirm ({compiler.label})", {})
+        outputs, _ = _Program(compiler, tables.meta, base_dir).run(planner.probes)
+    except CheckError:
+        # the reason may hold temporary paths: the module's text must not depend on them
+        return LayoutConfirmation("clang's, not confirmed: the C compiler could not check them "
+                                  "(`lazybind check` says why)", {})
+    report = Report(module="")
+    comparer = _Comparer(tables, planner, report, None)
+    disagreements: Dict[str, str] = {}
+    confirmed = set()
+    for number, probe in enumerate(planner.probes):
+        if number not in outputs:
+            continue
+        before = len(report.mismatches)
+        comparer.compare(probe, outputs[number])
+        name = tables.name_at(probe.index)
+        if len(report.mismatches) > before:
+            finding = report.mismatches[-1]
+            # the tables compared are clang's numbers: say so, not "module"
+            difference = finding.message.replace(", module ", ", clang ")
+            disagreements.setdefault(name, f"{compiler.label} and clang disagree on its layout: "
+                                           f"{finding.subject}: {difference}")
+        elif probe.kind == "r":
+            confirmed.add(name)
+    confirmed -= disagreements.keys()
+    return LayoutConfirmation(
+        f"confirmed by {compiler.label}: {len(confirmed)} of {len(planner.records)} records",
+        disagreements)

@@ -40,7 +40,7 @@ def test_entries_round_trip():
 
 
 def test_hostile_values_round_trip_through_a_real_module(tmp_path):
-    text = render_module(DECLS, [], "0", ["t.h"], {})
+    text = render_module(DECLS, encode(DECLS, [], "0", {}), ["t.h"])
     path = tmp_path / "hostile_ffi.py"
     path.write_text(text)
     module = import_path(path)

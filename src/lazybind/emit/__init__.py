@@ -1,5 +1,6 @@
 """Emitter: IR to generated module text. Knows nothing of libclang."""
 
 from .module import render_module
+from .tables import encode
 
-__all__ = ["render_module"]
+__all__ = ["encode", "render_module"]

@@ -7,7 +7,7 @@ import base64
 import json
 import sys
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Sequence
 
 from .. import ir
@@ -33,6 +33,16 @@ class Tables:
     locations: str  # base64
     files: str
     meta: str  # JSON
+
+    def sections(self) -> Dict[str, str]:
+        """The data sections as a generated module holds them, for readers of module text."""
+        return {"names": self.names, "entries": self.entries, "specs": self.specs,
+                "locations": self.locations, "files": self.files, "meta": self.meta}
+
+    def with_meta(self, **values: object) -> "Tables":
+        meta = json.loads(self.meta)
+        meta.update(values)
+        return replace(self, meta=json.dumps(meta, sort_keys=True, ensure_ascii=True))
 
 
 def encode_ints(values: Sequence[int], typecode: str) -> str:
@@ -111,6 +121,8 @@ class _Encoder:
         kind = "N" if record.kind == "union" else "S"
         if not record.complete:
             return kind + "?"
+        if record.refused:
+            return kind + "!" + record.refused.encode().hex()
         parts = [f"{kind}{record.size},{record.align}"]
         for field in record.fields:
             if field.name and not field.name.isidentifier():
@@ -166,6 +178,7 @@ def encode(
         "libraries": list(libraries),
         "headers": [h.name for h in declarations.headers],
         "compile": compile_options,
+        "layouts": declarations.layouts,
     }
     return Tables(
         names="\n".join(names_parts),

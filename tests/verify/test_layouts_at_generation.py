@@ -1,0 +1,149 @@
+"""The compiler's answer travels with the module (issue #5): at generation, `cc` confirms clang's
+record layouts; a record they disagree on is refused at use; --target is checked by a 32-bit gcc.
+
+The oracle is the system C compiler, asked directly here (not through `lazybind check`)."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import lazybind
+from lazybind import runtime as rt
+from lazybind.verify import check_module
+from conftest import bind_text, import_path, run_c
+
+# clang and gcc see different members: the layout only the C compiler's view can settle
+DISAGREEING = r"""
+struct agreed { char c; long l; };
+struct disputed {
+    int a;
+#ifdef __clang__
+    char only_clang[4];
+#endif
+    int b;
+};
+struct holds_disputed { struct disputed inner; int after; };
+struct points_to_disputed { struct disputed *p; };
+"""
+
+THIRTY_TWO_BIT = r"""
+#include <sys/stat.h>
+#include <time.h>
+struct mixed { char c; long l; void *p; long double ld; long long ll; double d; short s : 3; int x : 7; };
+"""
+
+
+def _meta(path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.loads(rt.read_sections(handle.read())["meta"])
+
+
+@pytest.fixture(scope="module")
+def disputed(tmp_path_factory):
+    return bind_text(tmp_path_factory.mktemp("disputed"), "disputed", DISAGREEING)
+
+
+def test_a_record_the_compiler_disagrees_on_is_refused_with_the_difference(disputed):
+    module = import_path(disputed)
+    with pytest.raises(module.__lazybind__.LayoutError) as error:
+        module.struct_disputed
+    message = str(error.value)
+    assert "disputed.h:3" in message and "disagree" in message
+    assert "struct disputed: C size 8, clang size 12" in message  # gcc's sizeof, clang's
+    with pytest.raises(module.__lazybind__.LayoutError):
+        module.struct_holds_disputed  # embeds it by value: cannot be right either
+    assert ctypes.sizeof(module.struct_points_to_disputed) == 8  # a pointer to it stays usable
+    assert module.struct_agreed.l.offset == 8
+
+
+def test_the_generation_note_and_selftest_name_what_the_compiler_confirmed(disputed):
+    module = import_path(disputed)
+    assert module.__lazybind__.layouts.startswith("confirmed by the C compiler (gcc")
+    # max_align_t (stddef.h), agreed, points_to_disputed; not disputed nor the one holding it
+    assert "3 of 5 records" in module.__lazybind__.layouts
+    problems = module.__lazybind__.selftest()
+    assert any("struct_disputed" in p and "disagree" in p for p in problems), problems
+
+
+def test_check_reports_the_refused_record_and_no_mismatch(disputed):
+    report = check_module(disputed)
+    assert report.ok, report.text()
+    assert any(r.subject == "struct disputed" for r in report.refused), report.text()
+
+
+def test_without_a_compiler_generation_works_and_says_layouts_are_unconfirmed(tmp_path):
+    header = tmp_path / "plain.h"
+    header.write_text("struct s { char c; double d; };\n")
+    out = tmp_path / "plain_ffi.py"
+    builtin = subprocess.run(["cc", "-print-file-name=include"], capture_output=True, text=True)
+    env = {**os.environ, "PATH": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path),
+           "LAZYBIND_BUILTIN_INCLUDE": builtin.stdout.strip()}  # clang's stddef.h, but no cc
+    env.pop("CC", None)
+    result = subprocess.run([sys.executable, "-m", "lazybind.cli", "generate", str(header),
+                             "-o", str(out)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert _meta(out)["layouts"].startswith("clang's, not confirmed")
+    assert import_path(out).struct_s.d.offset == 8
+
+
+@pytest.fixture(scope="module")
+def i686_module(tmp_path_factory):
+    return bind_text(tmp_path_factory.mktemp("i686"), "abi32", THIRTY_TWO_BIT,
+                     target="i686-linux-gnu")
+
+
+def test_a_32_bit_target_is_confirmed_and_checked_by_gcc_m32(i686_module):
+    assert _meta(i686_module)["layouts"].startswith("confirmed by the C compiler (gcc, i686")
+    report = check_module(i686_module)
+    assert report.ok and report.compiler.endswith("-m32"), report.text()
+    assert report.counts["records"] >= 5 and report.counts["fields"] >= 40, report.summary()
+
+
+def _record_layout(path, name):
+    with open(path, encoding="utf-8") as handle:
+        sections = rt.read_sections(handle.read())
+    names = sections["names"].split("\n")
+    entries = rt.decode_ints(sections["entries"], "Q")
+    ref = rt.unpack_entry(entries[names.index(name)])[3]
+    spec = sections["specs"][ref:sections["specs"].index("\n", ref)]
+    size_align, *fields = spec[1:].split(";")
+    offsets = {f.split(":")[0]: int(f.split(":")[2]) // 8 for f in fields}
+    return [int(v) for v in size_align.split(",")], offsets
+
+
+def test_32_bit_tables_equal_what_gcc_m32_computes(i686_module, tmp_path):
+    program = r"""
+#include <stdio.h>
+#include <stddef.h>
+#include <sys/stat.h>
+struct mixed { char c; long l; void *p; long double ld; long long ll; double d; short s : 3; int x : 7; };
+int main(void) {
+    printf("%zu %zu %zu %zu\n", sizeof(struct stat), _Alignof(struct stat),
+           offsetof(struct stat, st_size), offsetof(struct stat, st_mtim));
+    printf("%zu %zu %zu %zu\n", sizeof(struct mixed), offsetof(struct mixed, ld),
+           offsetof(struct mixed, ll), offsetof(struct mixed, d));
+    return 0;
+}
+"""
+    stat_line, mixed_line = run_c(tmp_path, program, args=("-m32",)).split("\n")[:2]
+    (size, align), offsets = _record_layout(i686_module, "struct_stat")
+    assert [size, align, offsets["st_size"], offsets["st_mtim"]] == [int(v) for v in stat_line.split()]
+    (size, _), offsets = _record_layout(i686_module, "struct_mixed")
+    assert [size, offsets["ld"], offsets["ll"], offsets["d"]] == [int(v) for v in mixed_line.split()]
+    assert size == 44  # i386: long double is 12 bytes, long long and double 4-aligned
+
+
+def test_the_cli_summary_counts_refused_records_and_verbose_names_them(tmp_path):
+    header = tmp_path / "disputed.h"
+    header.write_text(DISAGREEING)
+    result = subprocess.run([sys.executable, "-m", "lazybind.cli", "generate", str(header), "-o",
+                             str(tmp_path / "d_ffi.py"), "-v"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "2 records refused at use (the C compiler disagrees with clang)" in result.stderr
+    assert "disputed.h:3:8: refused struct_disputed: the C compiler" in result.stderr
