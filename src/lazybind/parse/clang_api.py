@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import clang.cindex as cindex
 
@@ -100,6 +100,14 @@ class TranslationUnit:
     @property
     def cursor(self) -> Cursor:
         return self._tu.cursor
+
+    def cursors_at(self, path: str, positions: Sequence[Tuple[int, int]]) -> List[Cursor]:
+        """The most specific cursor at each (line, column) of file `path`: one libclang call
+        each, instead of walking every cursor the headers declare to find a few."""
+        tu = self._tu
+        source = cindex.File.from_name(tu, path)
+        return [cindex.Cursor.from_location(tu, cindex.SourceLocation.from_position(
+            tu, source, line, column)) for line, column in positions]
 
     def diagnostics(self) -> List[Diagnostic]:
         found = []

@@ -153,12 +153,16 @@ def _probe(main_path, main_source, args, items) -> _ProbeResult:
     if not items:
         return _ProbeResult({}, {})
     macros = [macro for macro, _ in items]
-    lines = [main_source]
+    lines = [main_source.rstrip("\n")]
+    main_lines = lines[0].count("\n") + 1
+    positions = []  # (physical line, column) of each probe's name
     for number, (macro, template) in enumerate(items):
         # Each probe on a line of its own far-away number, so diagnostics map back to it and a
         # value that merely echoes __LINE__ is recognized.
         lines.append(f'#line {_LINE_BASE + number} "{_PROBE_FILE}"')
-        lines.append(template.format(probe=f"{PROBE_PREFIX}{number}", macro=macro.name))
+        probe = f"{PROBE_PREFIX}{number}"
+        lines.append(template.format(probe=probe, macro=macro.name))
+        positions.append((main_lines + len(lines) - 1, lines[-1].index(probe) + 1))
     tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w"])
     errors: Dict[str, str] = {}
     for diag in tu.diagnostics():
@@ -166,9 +170,8 @@ def _probe(main_path, main_source, args, items) -> _ProbeResult:
         if diag.severity >= 3 and diag.file.endswith(_PROBE_FILE) and 0 <= number < len(macros):
             errors.setdefault(macros[number].name, f"not a constant: {diag.message}")
     cursors: Dict[str, object] = {}
-    for cursor in tu.cursor.get_children():
-        if cursor.kind == CursorKind.VAR_DECL and cursor.spelling.startswith(PROBE_PREFIX):
-            number = int(cursor.spelling[len(PROBE_PREFIX):])
+    for number, cursor in enumerate(tu.cursors_at(main_path, positions)):
+        if cursor.kind == CursorKind.VAR_DECL and cursor.spelling == f"{PROBE_PREFIX}{number}":
             cursors[macros[number].name] = cursor
     return _ProbeResult(cursors, errors)
 
