@@ -10,6 +10,7 @@ from typing import Dict, Optional, Sequence, Union
 from . import __version__, ir
 from .errors import InputError
 from .options import Options, make_options
+from .progress import Steps, no_progress
 
 
 def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
@@ -18,18 +19,20 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
     return read_declarations(make_options(headers, **options))
 
 
-def render(options: Options) -> dict:
+def render(options: Options, progress: Steps = no_progress) -> dict:
     """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}; and the
-    IR they came from, under "declarations"."""
+    IR they came from, under "declarations". `progress` is told each step as it starts."""
     from .emit import encode, render_module
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
 
-    declarations = read_declarations(options)
+    declarations = read_declarations(options, progress)
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options))
+    progress("confirming record layouts with the C compiler")
     declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
+    progress("writing the module")
     rendered = {"module": render_module(declarations, tables, options.command_line())}
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
@@ -88,14 +91,16 @@ def generate(
     output: Optional[str] = None,
     stubs: bool = False,
     details: Optional[list] = None,
+    progress: Steps = no_progress,
     **options,
 ) -> str:
     """Module text for `headers`; written to `output` (and OUT.pyi with stubs) when given. A
-    `details` list receives the IR the module was made from (for summaries and reports)."""
+    `details` list receives the IR the module was made from (for summaries and reports);
+    `progress` is told each step as it starts (lazybind.progress shows them on a terminal)."""
     opts = make_options(headers, library=library, stubs=stubs, **options)
     if output is not None:
         _refuse_overwriting_inputs(output, opts.headers)
-    rendered = render(opts)
+    rendered = render(opts, progress)
     if output is not None:
         from .writer import write_files_atomically
 

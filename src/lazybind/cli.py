@@ -87,8 +87,11 @@ def _generate(args: argparse.Namespace) -> int:
             return 0
         print(f"{args.output}: stale: regenerate it with lazybind generate", file=sys.stderr)
         return 1
+    from .progress import for_stream
+
     details: list = []
-    api.generate(output=args.output, details=details, **options)
+    with for_stream(sys.stderr, args.output, quiet=args.quiet) as progress:
+        api.generate(output=args.output, details=details, progress=progress, **options)
     if not args.quiet:
         _say(f"{args.output}: {api.summarize(details[0])}")
     if args.verbose:

@@ -47,8 +47,9 @@ def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml",
                             report: Optional[Callable[[str], None]] = None) -> int:
     """Generate (or with `check`, compare) every binding of `path`; paths in it are relative to
     the current directory, as for the command line. `report` receives one summary line per
-    module written. Returns 1 when `check` found a stale module, else 0."""
+    module written (and, on a terminal, its steps are shown while it is made). Returns 1 when `check` found a stale module, else 0."""
     from . import api
+    from .progress import for_stream
 
     stale = 0
     for name, binding in sorted(load_bindings(path).items()):
@@ -61,7 +62,8 @@ def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml",
                 stale = 1
             continue
         details: list = []
-        api.generate(output=output, details=details, **options)
+        with for_stream(sys.stderr, output, quiet=report is None) as progress:
+            api.generate(output=output, details=details, progress=progress, **options)
         if report is not None:
             report(f"{output}: {api.summarize(details[0])}")
     return stale

@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence
 from .. import ir
 from ..errors import InputError
 from ..options import Options
+from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
 from .macros import evaluate_macros
@@ -18,10 +19,11 @@ from .select import select_declarations
 MAIN_FILE = "__lazybind_main__.c"
 
 
-def read_declarations(options: Options) -> ir.Declarations:
+def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Declarations:
     """Parse the headers named in `options` and return everything they declare, selected and
-    ordered as the options ask."""
+    ordered as the options ask. `progress` is told each step as it starts."""
     _check_header_names(options.headers)
+    progress("parsing with libclang")
     args = compiler_args(options)
     main_path = os.path.join(os.getcwd(), MAIN_FILE)
     main_source = main_file_source(options.headers)
@@ -37,17 +39,20 @@ def read_declarations(options: Options) -> ir.Declarations:
                 data = file_cache[path] = handle.read()
         return data
 
+    progress("collecting declarations")
     collector = DeclarationCollector(display, read_file, main_path)
     collector.collect(tu.cursor)
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
     del tu  # libclang's AST is large: free it before the macro probes parse the headers again
+    progress(f"evaluating {len(collector.macros)} macros")
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()))
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
         for name, path in zip(options.headers, named_paths)
     )
     named_files = tuple(display(path) for path in named_paths)
+    progress("selecting declarations")
     declarations, skipped = select_declarations(collector, macro_results, options, named_files)
     return ir.Declarations(
         headers=headers,
