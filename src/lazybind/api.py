@@ -28,10 +28,13 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
     from .parse import read_declarations
 
     declarations = read_declarations(options, progress)
+    _check_release_pairs(options, declarations)
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options))
     progress("confirming record layouts with the C compiler")
     declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
+    if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
+        tables = tables.with_meta(release=dict(options.release))
     progress("writing the module")
     rendered = {"module": render_module(declarations, tables, options.command_line())}
     if options.stubs:
@@ -56,6 +59,17 @@ def _confirm_layouts(declarations: ir.Declarations, tables, libraries, options: 
         tables = encode(declarations, libraries, __version__, compile_options(options))
     return replace(declarations, layouts=confirmation.note), tables.with_meta(
         layouts=confirmation.note)
+
+
+def _check_release_pairs(options: Options, declarations: ir.Declarations) -> None:
+    """--release TYPE=FUNCTION names a type and a function the module holds: a typo is bad
+    input now, not a KeyError in a `with` block later."""
+    kinds = {d.name: d for d in declarations.declarations}
+    for type_name, function in options.release:
+        if not isinstance(kinds.get(type_name), (ir.Record, ir.Typedef, ir.Enum)):
+            raise InputError(f"--release {type_name}={function}: no type {type_name!r} in the module")
+        if not isinstance(kinds.get(function), ir.Function):
+            raise InputError(f"--release {type_name}={function}: no function {function!r} in the module")
 
 
 def summarize(declarations: ir.Declarations) -> str:

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--exclude", metavar="REGEX")
     generate.add_argument("--stubs", action="store_true", help="also write OUT.pyi")
     generate.add_argument("--target", metavar="TRIPLE")
+    generate.add_argument("--release", action="append", default=[], metavar="TYPE=FUNCTION",
+                          help="__lazybind__.scoped(x) releases a TYPE with FUNCTION")
     generate.add_argument("--check", action="store_true",
                           help="write nothing; exit 1 when OUT.py is not what generation gives now")
     loudness = generate.add_mutually_exclusive_group()
@@ -80,7 +82,7 @@ def _generate(args: argparse.Namespace) -> int:
     options = dict(
         headers=args.headers, library=args.library, include_dirs=args.include_dirs,
         defines=args.defines, scope=args.scope, only=args.only, exclude=args.exclude,
-        target=args.target, stubs=args.stubs,
+        target=args.target, stubs=args.stubs, release=args.release,
     )
     if args.check:
         if api.is_current(args.output, **options):

@@ -24,6 +24,7 @@ class Options:
     exclude: Optional[str] = None
     target: Optional[str] = None
     stubs: bool = False
+    release: Tuple[Tuple[str, str], ...] = ()  # (C type name, function releasing it), sorted
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -53,6 +54,7 @@ class Options:
             words += ["--exclude", self.exclude]
         if self.target:
             words += ["--target", self.target]
+        words += [w for pair in self.release for w in ("--release", "=".join(pair))]
         return words
 
 
@@ -84,6 +86,8 @@ def make_options(headers: Sequence[str], library=None, **kwargs) -> Options:
     normalized = {k: v for k, v in normalized.items() if v is not None}
     if "defines" in normalized:
         normalized["defines"] = canonical_defines(normalized["defines"])
+    if "release" in normalized:
+        normalized["release"] = canonical_release(normalized["release"])
     return Options(headers=tuple(headers), libraries=libraries, **normalized)
 
 
@@ -97,3 +101,25 @@ def canonical_defines(defines: Sequence[str]) -> Tuple[str, ...]:
             raise InputError(f"-D {name} is given two different values: {values[name]!r} and {define!r}")
         values[name] = define
     return tuple(sorted(values.values()))
+
+
+def canonical_release(release) -> Tuple[Tuple[str, str], ...]:
+    """Release pairs from a mapping {TYPE: FUNCTION} (pyproject.toml) or `TYPE=FUNCTION` strings
+    (the command line), sorted by type; a type given two different functions is refused."""
+    items = release.items() if hasattr(release, "items") else [_release_pair(r) for r in release]
+    pairs: dict = {}
+    for type_name, function in items:
+        if not isinstance(type_name, str) or not isinstance(function, str) or not type_name or not function:
+            raise InputError(f"--release {type_name!r}={function!r}: give TYPE=FUNCTION, two C names")
+        if pairs.get(type_name, function) != function:
+            raise InputError(f"--release {type_name} is given two functions: "
+                             f"{pairs[type_name]} and {function}")
+        pairs[type_name] = function
+    return tuple(sorted(pairs.items()))
+
+
+def _release_pair(text: str) -> Tuple[str, str]:
+    type_name, equals, function = text.partition("=")
+    if not equals:
+        raise InputError(f"--release {text!r}: give TYPE=FUNCTION (e.g. sqlite3=sqlite3_close)")
+    return type_name, function

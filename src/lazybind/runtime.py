@@ -813,10 +813,21 @@ class Info:
         pointer type: a typedef of the module or a parameter's type, `f.argtypes[i]`."""
         return Callback(prototype, function)
 
-    @staticmethod
-    def scoped(resource, release):
-        """`with scoped(open_thing(), close_thing) as thing:` releases the resource on leaving."""
-        return _Scoped(resource, release)
+    def scoped(self, resource, release=None):
+        """`with scoped(open_thing(), close_thing) as thing:` calls close_thing(thing) on leaving
+        the block, also on error; not for a NULL pointer. Without `release`: the function named
+        for the resource's type when the module was generated (--release TYPE=FUNCTION)."""
+        return _Scoped(resource, self._release_for(resource) if release is None else release)
+
+    def _release_for(self, resource):
+        kind = type(resource)
+        pointee = getattr(kind, "_type_", None)  # a pointer to the declared type counts too
+        for type_name, function in sorted(self._binding._meta.get("release", {}).items()):
+            declared = self._binding.getattr(type_name)
+            if kind is declared or pointee is declared:
+                return self._binding.getattr(function)
+        raise TypeError("scoped(): no release function declared for %s: pass one, scoped(x, "
+                        "release), or generate with --release TYPE=FUNCTION" % kind.__name__)
 
     @staticmethod
     def IOC(direction, kind, number, size):
@@ -853,7 +864,9 @@ class _Scoped:
         return self._resource
 
     def __exit__(self, *exc_info):
-        self._release(self._resource)
+        resource = self._resource
+        if resource or not isinstance(resource, (ctypes._Pointer, ctypes.c_void_p)):
+            self._release(resource)  # a NULL pointer is nothing to release (fclose(NULL) crashes)
         return False
 
 
