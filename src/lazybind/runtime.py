@@ -492,15 +492,32 @@ def _lay_out(cls, fields, size, is_union):
     if anonymous:
         cls._anonymous_ = anonymous
     has_bitfields = any(bits is not None for _, _, _, bits in natural)
-    if has_bitfields or _natural_fits(natural, size, is_union):
+    if has_bitfields:
         declared = [(n, t, b) if b is not None else (n, t) for n, t, _, b in natural]
-        declared += _tail_padding(declared, size, is_union, natural)
-        cls._fields_ = declared
+        declared += _tail_padding(size, is_union, natural)
+        if is_union or _lays_out_as(cls, declared, natural, size):
+            cls._fields_ = declared
+            _verify(cls, natural, size)
+            return
+    elif _natural_fits(natural, size, is_union):
+        cls._fields_ = [(n, t) for n, t, _, _ in natural] + _tail_padding(size, is_union, natural)
         _verify(cls, natural, size)
         return
     cls._pack_ = 1
     cls._fields_ = _explicit_fields(natural, size, is_union)
     _verify(cls, natural, size)
+
+
+def _lays_out_as(cls, declared, fields, size):
+    """Whether ctypes' own bitfield allocation gives the compiler's layout. Tried on a scratch
+    class: a class's _fields_ can be set only once."""
+    scratch = type("_scratch", cls.__bases__, {})
+    scratch._fields_ = declared
+    try:
+        _verify(scratch, fields, size)
+    except LayoutError:
+        return False
+    return True
 
 
 def _natural_fits(fields, size, is_union):
@@ -515,7 +532,7 @@ def _natural_fits(fields, size, is_union):
     return (position + widest - 1) // widest * widest == size
 
 
-def _tail_padding(declared, size, is_union, fields):
+def _tail_padding(size, is_union, fields):
     if not fields or not is_union:
         return []
     widest = max(ctypes.sizeof(t) for _, t, _, _ in fields)
@@ -523,20 +540,62 @@ def _tail_padding(declared, size, is_union, fields):
 
 
 def _explicit_fields(fields, size, is_union):
+    """Every field at its byte offset, padding between (the class is packed). Bitfields sharing
+    a storage unit are declared with an integer type as wide as that unit needs, so ctypes puts
+    them, and an ordinary member following in the same unit, where C does (`struct ip`)."""
     if is_union:
         return [(n, t) for n, t, _, _ in fields] + [("_padding", ctypes.c_ubyte * size)]
     declared, position = [], 0
-    for name, ctype, offset, _ in fields:
+    for group in _storage_groups(fields):
+        name, ctype, offset, bits = group[0]
         gap = offset // 8 - position
         if gap < 0:
             raise LayoutError("field %r overlaps the one before it" % name)
         if gap:
             declared.append(("_padding%d" % len(declared), ctypes.c_ubyte * gap))
-        declared.append((name, ctype))
-        position = offset // 8 + ctypes.sizeof(ctype)
+        if bits is None:
+            declared.append((name, ctype))
+            position = offset // 8 + ctypes.sizeof(ctype)
+        else:
+            unit = _bitfield_unit(group, offset // 8 * 8, declared)
+            position = offset // 8 + unit
     if size > position:
         declared.append(("_padding%d" % len(declared), ctypes.c_ubyte * (size - position)))
     return declared
+
+
+def _storage_groups(fields):
+    """Runs of fields that share storage: an ordinary field alone, or consecutive bitfields
+    within 64 bits of the byte the first one starts in."""
+    group = []
+    for field in fields:
+        _, _, offset, bits = field
+        if group and (bits is None or group[0][3] is None
+                      or offset + bits - group[0][2] // 8 * 8 > 64):
+            yield group
+            group = []
+        group.append(field)
+    if group:
+        yield group
+
+
+_UNIT_INTS = {1: (ctypes.c_uint8, ctypes.c_int8), 2: (ctypes.c_uint16, ctypes.c_int16),
+              4: (ctypes.c_uint32, ctypes.c_int32), 8: (ctypes.c_uint64, ctypes.c_int64)}
+
+
+def _bitfield_unit(group, start_bit, declared):
+    """Declare `group` in the narrowest unit starting at `start_bit` that holds it, unused bits
+    as padding bitfields; return the unit's size in bytes."""
+    end = group[-1][2] + group[-1][3]
+    unit = next(n for n in (1, 2, 4, 8) if end <= start_bit + n * 8)
+    cursor = start_bit
+    for name, ctype, offset, bits in group:
+        if offset > cursor:
+            declared.append(("_padding%d" % len(declared), _UNIT_INTS[unit][0], offset - cursor))
+        signed = getattr(ctype, "_type_", "") in ("b", "h", "i", "l", "q")
+        declared.append((name, _UNIT_INTS[unit][signed], bits))
+        cursor = offset + bits
+    return unit
 
 
 def _verify(cls, fields, size):

@@ -13,6 +13,7 @@ HEADER = """\
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <netinet/ip.h>
 struct list { struct list *next; int value; };
 struct tree { struct tree *left, *right; struct list *items; double weight; };
 struct mixed { char c; union { int i; double d; } u; short s[3][2]; struct list l; char tail; };
@@ -21,6 +22,9 @@ struct __attribute__((packed)) packed { char c; int i; short s; };
 struct aligned { char c; int i __attribute__((aligned(16))); };
 struct flex { uint32_t count; uint64_t items[]; };
 union by_union { char c[5]; int i; };
+/* bitfields sharing their storage unit with the members after them, as in struct ip */
+struct shared_unit { unsigned a : 4; unsigned b : 4; unsigned char after; unsigned short s;
+                     int c : 12; char tail; };
 """
 
 # record -> fields whose offsets the compiler prints
@@ -36,6 +40,8 @@ RECORDS = {
     "struct stat": ["st_dev", "st_ino", "st_mode", "st_size", "st_mtim"],
     "struct tm": ["tm_sec", "tm_year", "tm_gmtoff", "tm_zone"],
     "struct timespec": ["tv_sec", "tv_nsec"],
+    "struct shared_unit": ["after", "s", "tail"],
+    "struct ip": ["ip_tos", "ip_len", "ip_ttl", "ip_src", "ip_dst"],
 }
 
 
@@ -92,3 +98,23 @@ def test_unexpressible_records_are_refused_by_name_every_time(tmp_path):
             module.struct_big_align
     assert ctypes.sizeof(module.struct_holder) == 16  # a pointer to it is still usable
     assert not hasattr(module, "WHERE") and not hasattr(module, "LINE")  # would echo the probe
+
+
+def test_bitfields_sharing_a_unit_hold_the_bytes_c_writes(layouts, tmp_path):
+    module, _ = layouts
+    program = r"""
+#include <stdio.h>
+#include <string.h>
+#include "layouts.h"
+int main(void) {
+    struct shared_unit u;
+    memset(&u, 0, sizeof u);
+    u.a = 5; u.b = 9; u.after = 0xAB; u.s = 0x1234; u.c = -77; u.tail = 'z';
+    for (size_t i = 0; i < sizeof u; i++) printf("%02x", ((unsigned char *)&u)[i]);
+    return 0;
+}
+"""
+    expected = run_c(tmp_path, program, ["-I", str(module.__file__).rsplit("/", 1)[0]])
+    value = module.struct_shared_unit(a=5, b=9, after=0xAB, s=0x1234, c=-77, tail=b"z")
+    assert bytes(value).hex() == expected
+    assert (value.a, value.b, value.c) == (5, 9, -77)
