@@ -8,12 +8,14 @@ For every ``*.h`` under ``/usr/include`` (recursively, sorted) that compiles on 
 standalone C header"), one subprocess per header (``--jobs`` of them at a time, each with a
 ``--timeout``):
 
-1. generates a module with ``lazybind.generate([header])`` (no library: types and constants),
+1. generates a module with ``lazybind.generate([header])``, with ``library=`` the ``-l`` names
+   of the pkg-config package whose include folder holds the header (or named like it: zlib.pc
+   for zlib.h); other headers get no library (types and constants),
 2. imports it,
-3. accesses every name in ``dir(module)``: a record's class is built; ``LayoutError`` and
-   ``UnsupportedTypeError`` are *refusals* (counted with their reason); a function or variable
-   needs a library, which the corpus run does not give, so ``MissingSymbolError`` is expected and
-   only counted; any other exception is a *failure*,
+3. accesses every name in ``dir(module)``: a record's class is built, a function is looked up;
+   ``LayoutError`` and ``UnsupportedTypeError`` are *refusals* (counted with their reason); a
+   function or variable without a library (or absent from it) raises ``MissingSymbolError``,
+   expected and only counted; any other exception is a *failure*,
 4. runs ``lazybind.check`` on it (zero mismatches = verified).
 
 ``--sample N`` takes a deterministic sample of N standalone headers spread across the top-level
@@ -131,6 +133,50 @@ def select(headers: List[str], sample: Optional[int], jobs: int, root: str = ROO
     return keep, rejected, examined
 
 
+# -- libraries from pkg-config --------------------------------------------------------------------
+
+def pkg_config_libraries(root: str = ROOT) -> Dict[str, List[str]]:
+    """{include directory or header path: the -l names of the pkg-config package that owns it}.
+    A package claims the folder or header named like it (openssl.pc: openssl/, x11.pc: X11/,
+    zlib.pc: zlib.h) and the directories of its -I flags under `root`; of several claims, one by
+    name wins, then the package with the fewest libraries (libxml-2.0's xml2 over libxslt's
+    xslt and xml2). Empty without pkg-config."""
+    if not shutil.which("pkg-config"):
+        return {}
+
+    def ask(*args: str) -> List[str]:
+        done = subprocess.run(["pkg-config", *args], capture_output=True, text=True, timeout=60)
+        return done.stdout.split() if done.returncode == 0 else []
+
+    named = {entry.lower(): os.path.join(root, entry) for entry in sorted(os.listdir(root))}
+    claims: Dict[str, List[tuple]] = defaultdict(list)
+    packages = sorted(line.split()[0] for line in
+                      subprocess.run(["pkg-config", "--list-all"], capture_output=True,
+                                     text=True, timeout=60).stdout.splitlines() if line.strip())
+    for package in packages:
+        libraries = [flag[2:] for flag in ask("--libs-only-l", package)]
+        if not libraries:
+            continue
+        by_name = [named[key] for key in (package.lower(), package.lower() + ".h") if key in named]
+        by_flag = [flag[2:] for flag in ask("--cflags-only-I", package)]
+        for rank, places in enumerate((by_name, by_flag)):
+            for place in places:
+                if os.path.realpath(place).startswith(os.path.realpath(root) + os.sep):
+                    claims[os.path.realpath(place)].append((rank, len(libraries), package, libraries))
+    return {place: min(claimed)[3] for place, claimed in claims.items()}
+
+
+def libraries_for(header: str, owners: Dict[str, List[str]]) -> List[str]:
+    """The libraries of the deepest pkg-config include directory holding `header` (or of the
+    package named like it); [] when no package claims it."""
+    place = os.path.realpath(header)
+    while place != os.path.dirname(place):
+        if place in owners:
+            return owners[place]
+        place = os.path.dirname(place)
+    return []
+
+
 # -- one header, in its own process ----------------------------------------------------------------
 
 def _first_line(error: BaseException) -> str:
@@ -142,11 +188,12 @@ def _kinds(error: BaseException) -> List[str]:
     return [k.__name__ for k in type(error).__mro__]
 
 
-def probe_header(header: str, workdir: str) -> dict:
-    """Generate, import, access every name, check. Runs in the worker subprocess."""
+def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
+    """Generate (bound to `libraries`), import, access every name, check. Runs in the worker
+    subprocess."""
     import importlib.util
 
-    result = {"header": header, "generated": False, "imported": False, "checked": False,
+    result = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
               "verified": False, "gen_seconds": None, "names": 0, "values": 0, "no_library": 0,
               "refused": [], "failures": [], "mismatches": [], "check_refused": 0,
               "check_counts": {}, "stage": None, "error": None}
@@ -162,7 +209,7 @@ def probe_header(header: str, workdir: str) -> dict:
 
     start = time.perf_counter()
     try:
-        lazybind.generate([header], output=out)
+        lazybind.generate([header], library=libraries or None, output=out)
     except Exception as error:  # noqa: BLE001 - everything is reported
         fail("generate", error)
         return result
@@ -188,8 +235,9 @@ def probe_header(header: str, workdir: str) -> dict:
     result["names"] = len(names)
     for name in names:
         try:
-            getattr(module, name)
+            value = getattr(module, name)
             result["values"] += 1
+            result["resolved"] += callable(value) and hasattr(value, "argtypes")
         except Exception as error:  # noqa: BLE001
             kinds = _kinds(error)
             if any(k in kinds for k in REFUSAL_ERRORS):
@@ -220,13 +268,14 @@ def probe_header(header: str, workdir: str) -> dict:
     return result
 
 
-def _run_one(header: str, timeout: float) -> dict:
+def _run_one(header: str, timeout: float, libraries: List[str]) -> dict:
     """Run probe_header in a fresh Python process; a crash or a timeout is a failure."""
     with tempfile.TemporaryDirectory(prefix="lb-corpus-") as workdir:
         command = [sys.executable, os.path.abspath(__file__), "--one", header, "--workdir", workdir]
+        command += [f"--library={library}" for library in libraries]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         start = time.perf_counter()
-        base = {"header": header, "generated": False, "imported": False, "checked": False,
+        base = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
                 "verified": False, "gen_seconds": None, "names": 0, "values": 0, "no_library": 0,
                 "refused": [], "failures": [], "mismatches": [], "check_refused": 0,
                 "check_counts": {}}
@@ -255,9 +304,10 @@ def run_corpus(root: str = ROOT, sample: Optional[int] = None, jobs: int = 2,
     start = time.perf_counter()
     headers = list_headers(root)
     keep, rejected, examined = select(headers, sample, jobs, root)
+    owners = pkg_config_libraries(root)
     results = []
     with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = {pool.submit(_run_one, h, timeout): h for h in keep}
+        futures = {pool.submit(_run_one, h, timeout, libraries_for(h, owners)): h for h in keep}
         for n, future in enumerate(concurrent.futures.as_completed(futures), 1):
             result = future.result()
             results.append(result)
@@ -325,9 +375,12 @@ def render(run: dict, command: str) -> str:
         "succeeded; *imported* = the module imported; *verified* = `lazybind.check` ran and found "
         "zero mismatches; *refused* = names whose access raised `LayoutError` / "
         "`UnsupportedTypeError` (in how many headers); *failed* = headers with a crash, an error, "
-        "a timeout, an unexpected exception on access or a check mismatch. Functions and "
-        "variables are not resolved (no `--library`): their `MissingSymbolError` is expected "
-        "and only counted (*no library*).", ""]
+        "a timeout, an unexpected exception on access or a check mismatch; *with a library* = "
+        "headers bound with `--library` to the libraries of the pkg-config package that owns "
+        "their folder (or is named like them); *functions resolved* = functions found in those "
+        "libraries. A function or variable without a library, or absent from it (a declaration "
+        "of another library or of a newer version), raises `MissingSymbolError`: expected and "
+        "only counted (*no library*).", ""]
 
     rows = defaultdict(lambda: Counter())
     not_standalone = Counter(folder_of(p, root) for p in run["not_standalone"])
@@ -344,6 +397,8 @@ def render(run: dict, command: str) -> str:
             c["failed"] += failed(r)
             c["names"] += r["names"]
             c["no_library"] += r["no_library"]
+            c["bound"] += bool(r.get("libraries"))
+            c["resolved"] += r.get("resolved", 0)
     for f, n in not_standalone.items():
         rows[f]["not_standalone"] += n
         rows["**total**"]["not_standalone"] += n
@@ -351,15 +406,17 @@ def render(run: dict, command: str) -> str:
     out.append("## Per folder")
     out.append("")
     out.append("| folder | not standalone | tried | generated | imported | verified | "
-               "names accessed | no library | refused (headers) | failed |")
-    out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+               "with a library | functions resolved | names accessed | no library | "
+               "refused (headers) | failed |")
+    out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     folders = sorted(k for k in rows if k != "**total**") + ["**total**"]
     for f in folders:
         c = rows[f]
         name = f if f in (TOP, "**total**") else f + "/"
-        out.append("| %s | %d | %d | %d | %d | %d | %d | %d | %d (%d) | %d |" % (
+        out.append("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d (%d) | %d |" % (
             name, c["not_standalone"], c["tried"], c["generated"], c["imported"], c["verified"],
-            c["names"], c["no_library"], c["refused"], c["refused_headers"], c["failed"]))
+            c["bound"], c["resolved"], c["names"], c["no_library"], c["refused"],
+            c["refused_headers"], c["failed"]))
     out.append("")
     t = rows["**total**"]
     if t["tried"]:
@@ -467,10 +524,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", default=None, help="also write the raw results here")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    parser.add_argument("--library", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.one:
-        result = probe_header(args.one, args.workdir or tempfile.mkdtemp())
+        result = probe_header(args.one, args.workdir or tempfile.mkdtemp(), args.library)
         sys.stdout.write("\n" + json.dumps(result) + "\n")
         sys.stdout.flush()
         return 0

@@ -102,12 +102,23 @@ def test_sample_binds_without_crash_or_mismatch(run, corpus):
         assert not r["failures"] and not r["mismatches"], _describe(r)
 
 
+def test_headers_are_bound_to_the_library_pkg_config_names(corpus):
+    owners = corpus.pkg_config_libraries()
+    assert owners, "pkg-config is not installed (.ci/run installs it)"
+    assert corpus.libraries_for("/usr/include/zlib.h", owners) == ["z"]
+    assert corpus.libraries_for("/usr/include/openssl/evp.h", owners) == ["ssl", "crypto"]
+    assert corpus.libraries_for("/usr/include/stdio.h", owners) == []
+    result = corpus._run_one("/usr/include/zlib.h", 150, ["z"])
+    assert not corpus.failed(result), _describe(result)
+    assert result["resolved"] >= 80  # zlib exports about 90 functions; each was looked up
+
+
 @pytest.mark.parametrize("header", sorted(FORMER_FAILURES))
 def test_former_failures_now_pass(run, corpus, header):
     result = next((r for r in run["results"] if r["header"] == header), None)
     if result is None:  # not in this sample: probe it on its own
         assert os.path.isfile(header), f"{header} is not installed"
-        result = corpus._run_one(header, 150)
+        result = corpus._run_one(header, 150, [])
     assert not corpus.failed(result), f"{FORMER_FAILURES[header]}: {_describe(result)}"
 
 
@@ -119,7 +130,7 @@ def test_expected_failure_still_fails(run, corpus, header):
     if result is None:  # not in this sample: probe it on its own
         if not os.path.isfile(header):
             pytest.skip("%s is not installed" % header)
-        result = corpus._run_one(header, 150)
+        result = corpus._run_one(header, 150, [])
     assert not corpus.failed(result), EXPECTED_FAILURES[header]
 
 
