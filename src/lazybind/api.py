@@ -81,6 +81,8 @@ def summarize(declarations: ir.Declarations) -> str:
     reasons = Counter(s.reason.split(":")[0].split(" at ")[0] for s in declarations.skipped)
     why = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common(3))
     skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
+    if any(s.name == "#error" for s in declarations.skipped):
+        skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
     refused = sum(1 for d in declarations.declarations if isinstance(d, ir.Record) and d.refused)
     if refused:
         skipped += f"; {refused} records refused at use (the C compiler disagrees with clang)"

@@ -6,6 +6,7 @@ import pytest
 
 import lazybind
 from lazybind import ir
+from lazybind.errors import InputError
 from conftest import run_c
 
 TRICKY = """\
@@ -135,6 +136,26 @@ def test_the_system_compiler_wins_where_clang_differs(tmp_path):
     skipped = {s.name: s.reason for s in declarations.skipped}
     if "ONLY_CLANG" not in names:  # cc is gcc: the macro does not exist for it
         assert skipped["ONLY_CLANG"] == "the system C compiler rejects it"
+
+
+def test_an_error_directive_only_clang_reaches_is_reported_not_fatal(tmp_path):
+    # glibc's tgmath.h does this: its #error fires for clang's view of the _FloatN types
+    header = tmp_path / "picky.h"
+    header.write_text('struct before { int x; };\n#ifdef __clang__\n#error "not for clang"\n'
+                      '#endif\n#define AFTER 3\n')
+    run_c(tmp_path, f'#include "{header}"\nint main(void) {{ return AFTER - 3; }}\n')  # cc: fine
+    declarations = lazybind.inspect([str(header)])
+    names = by_name(declarations)
+    assert "struct_before" in names and names["AFTER"].value == 3
+    (note,) = [s for s in declarations.skipped if s.name == "#error"]
+    assert note.location.line == 3 and "not for clang" in note.reason
+
+
+def test_an_error_directive_the_compiler_also_reaches_is_fatal(tmp_path):
+    header = tmp_path / "refuses.h"
+    header.write_text('#error "refused by everyone"\n')
+    with pytest.raises(InputError, match="refused by everyone"):
+        lazybind.inspect([str(header)])
 
 
 def test_a_macro_shadowing_an_enum_member_wins(tmp_path):

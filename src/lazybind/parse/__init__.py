@@ -12,6 +12,7 @@ from ..options import Options
 from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
+from .cc_values import compiler_accepts
 from .macros import evaluate_macros
 from .paths import PathDisplay, system_include_dirs
 from .select import select_declarations
@@ -29,7 +30,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     main_source = main_file_source(options.headers)
     tu = clang_api.parse(main_path, main_source, args)
     display = PathDisplay(list(options.include_dirs) + list(system_include_dirs()) + _builtin_dirs())
-    _raise_on_errors(tu.diagnostics(), options.headers, display)
+    notes = _raise_on_errors(tu.diagnostics(), options.headers, display, main_source, args)
     file_cache: Dict[str, bytes] = {}
 
     def read_file(path: str) -> bytes:
@@ -57,7 +58,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     return ir.Declarations(
         headers=headers,
         declarations=declarations,
-        skipped=tuple(sorted(skipped, key=lambda s: (s.name, s.location))),
+        skipped=tuple(sorted([*skipped, *notes], key=lambda s: (s.name, s.location))),
         target=options.target or _default_target(),
         clang_version=clang_api.clang_version(),
         named_files=named_files,
@@ -105,10 +106,19 @@ def _check_header_names(headers: Sequence[str]) -> None:
             raise InputError("cannot read header: permission denied", file=header)
 
 
-def _raise_on_errors(diagnostics, headers: Sequence[str], display: PathDisplay) -> None:
+def _raise_on_errors(diagnostics, headers: Sequence[str], display: PathDisplay,
+                     main_source: str, args: Sequence[str]) -> List[ir.Skipped]:
+    """Raise on clang's first error. Only a header's own `#error` that the system compiler does
+    not reach (glibc's tgmath.h refuses clang's view of the _FloatN types) lets generation go
+    on: it is reported as skipped, since what the header declares after it may be missing."""
     errors = [d for d in diagnostics if d.severity >= 3]
     if not errors:
-        return
+        return []
+    if all(d.from_error_directive for d in errors) and compiler_accepts(main_source, args):
+        return [ir.Skipped("#error", ir.Location(display(d.file), d.line, d.column),
+                           f"clang reaches this #error and the C compiler does not; what the "
+                           f"header declares after it may be missing: {d.message}")
+                for d in errors]
     first = errors[0]
     more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
     if first.file.endswith(MAIN_FILE) and 2 <= first.line < 2 + len(headers):

@@ -45,6 +45,18 @@ def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequen
     return None
 
 
+def compiler_accepts(main_source: str, args: Sequence[str]) -> bool:
+    """True when cc compiles the main file without error (False also without a usable cc)."""
+    cc = shutil.which("cc")
+    if cc is None or any(a == "-target" for a in args):
+        return False
+    flags = [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
+    done = subprocess.run([cc, "-fsyntax-only", "-w", "-iquote", os.getcwd(), "-x", "c", "-",
+                           *flags], input=main_source, capture_output=True, text=True,
+                          cwd=os.getcwd())
+    return done.returncode == 0
+
+
 def _program(main_source: str, names: List[str]):
     head = main_source + "#include <stdio.h>\nstatic const struct { int negative; long long s; " \
                          "unsigned long long u; } lazybind_values[] = {\n"

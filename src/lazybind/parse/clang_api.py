@@ -38,6 +38,7 @@ class Diagnostic:
     line: int
     column: int
     message: str
+    from_error_directive: bool = False  # a header's own `#error`, not a parse failure
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,7 +115,8 @@ class TranslationUnit:
         for diag in self._tu.diagnostics:
             location = diag.location
             name = location.file.name if location.file else ""
-            found.append(Diagnostic(diag.severity, name, location.line, location.column, diag.spelling))
+            found.append(Diagnostic(diag.severity, name, location.line, location.column,
+                                    diag.spelling, diag.category_name == "User-Defined Issue"))
         return found
 
 
