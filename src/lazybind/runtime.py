@@ -546,7 +546,8 @@ def _explicit_fields(fields, size, is_union):
     if is_union:
         return [(n, t) for n, t, _, _ in fields] + [("_padding", ctypes.c_ubyte * size)]
     declared, position = [], 0
-    for group in _storage_groups(fields):
+    groups = list(_storage_groups(fields))
+    for number, group in enumerate(groups):
         name, ctype, offset, bits = group[0]
         gap = offset // 8 - position
         if gap < 0:
@@ -557,8 +558,8 @@ def _explicit_fields(fields, size, is_union):
             declared.append((name, ctype))
             position = offset // 8 + ctypes.sizeof(ctype)
         else:
-            unit = _bitfield_unit(group, offset // 8 * 8, declared)
-            position = offset // 8 + unit
+            limit = groups[number + 1][0][2] // 8 if number + 1 < len(groups) else size
+            position = _bitfield_unit(group, declared, limit)
     if size > position:
         declared.append(("_padding%d" % len(declared), ctypes.c_ubyte * (size - position)))
     return declared
@@ -583,33 +584,80 @@ _UNIT_INTS = {1: (ctypes.c_uint8, ctypes.c_int8), 2: (ctypes.c_uint16, ctypes.c_
               4: (ctypes.c_uint32, ctypes.c_int32), 8: (ctypes.c_uint64, ctypes.c_int64)}
 
 
-def _bitfield_unit(group, start_bit, declared):
-    """Declare `group` in the narrowest unit starting at `start_bit` that holds it, unused bits
-    as padding bitfields; return the unit's size in bytes."""
-    end = group[-1][2] + group[-1][3]
-    unit = next(n for n in (1, 2, 4, 8) if end <= start_bit + n * 8)
-    cursor = start_bit
+def _bitfield_unit(group, declared, limit):
+    """Declare `group` in the narrowest integer unit that holds it and ends by byte `limit` (the
+    next member). Where no unit starting at its first byte does, the unit starts earlier and
+    takes in the integer members or padding declared just before, as C's storage unit does
+    (`__u8 clear_s; __u32 pad : 24;`). Return the byte where the unit ends."""
+    start, end = group[0][2] // 8 * 8, group[-1][2] + group[-1][3]
+    taken = []
+    while True:
+        unit = next((n for n in (1, 2, 4, 8) if end <= start + n * 8), None)
+        if unit is not None and start // 8 + unit <= limit:
+            break
+        if unit is None or not declared or not _can_join_unit(declared[-1]):
+            raise LayoutError("bitfield %r: ctypes cannot share its storage unit with the "
+                              "members before it" % group[0][0])
+        taken.insert(0, declared.pop())
+        start -= ctypes.sizeof(taken[0][1]) * 8
+    cursor = start
+    for name, ctype in taken:
+        width = ctypes.sizeof(ctype) * 8
+        if name.startswith("_padding"):
+            declared.append(("_padding%d" % len(declared), _UNIT_INTS[unit][0], width))
+        else:
+            declared.append((name, _UNIT_INTS[unit][_is_signed(ctype)], width))
+        cursor += width
     for name, ctype, offset, bits in group:
         if offset > cursor:
             declared.append(("_padding%d" % len(declared), _UNIT_INTS[unit][0], offset - cursor))
-        signed = getattr(ctype, "_type_", "") in ("b", "h", "i", "l", "q")
-        declared.append((name, _UNIT_INTS[unit][signed], bits))
+        declared.append((name, _UNIT_INTS[unit][_is_signed(ctype)], bits))
         cursor = offset + bits
-    return unit
+    return start // 8 + unit
+
+
+def _can_join_unit(entry):
+    """Padding, or an integer member, whose value a bitfield of its full width keeps."""
+    if len(entry) != 2:
+        return False
+    name, ctype = entry
+    return name.startswith("_padding") or getattr(ctype, "_type_", None) in tuple("bBhHiIlLqQ")
+
+
+def _is_signed(ctype):
+    return getattr(ctype, "_type_", "") in ("b", "h", "i", "l", "q")
 
 
 def _verify(cls, fields, size):
     if ctypes.sizeof(cls) != size:
         raise LayoutError("C size %d, ctypes size %d" % (size, ctypes.sizeof(cls)))
+    bitfields = _declared_bitfields(cls)  # also members taken into a bitfield's storage unit
     for name, _, offset, bits in fields:
         descriptor = getattr(cls, name)
         if descriptor.offset < 0:  # ctypes continues a struct's storage unit inside a union
             raise LayoutError("field %s: ctypes places it at byte offset %d" % (name, descriptor.offset))
         actual = descriptor.offset * 8
-        if bits is not None:
+        if name in bitfields:
             actual += _bit_offset(descriptor)
         if actual != offset:
             raise LayoutError("field %s: C offset %d bits, ctypes offset %d bits" % (name, offset, actual))
+
+
+def _declared_bitfields(cls):
+    """Names declared as bitfields in `cls` (through anonymous members): before Python 3.13 a
+    field descriptor cannot tell, its `size` of a bitfield packing (bit size << 16) | bit offset."""
+    names = set()
+    for entry in cls.__dict__.get("_fields_", ()):
+        if len(entry) == 3:
+            names.add(entry[0])
+        elif entry[0] in cls.__dict__.get("_anonymous_", ()):
+            names |= _declared_bitfields(entry[1])
+    return names
+
+
+def _bit_size(descriptor):
+    bit_size = getattr(descriptor, "bit_size", None)
+    return bit_size if bit_size is not None else descriptor.size >> 16
 
 
 def _bit_offset(descriptor):

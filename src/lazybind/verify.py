@@ -871,6 +871,9 @@ class _Comparer:
                 self.mismatch(probe, "the module's class has no such field")
                 return
             module_offset, module_size = descriptor.offset, descriptor.size
+            if name in rt._declared_bitfields(cls):  # put in a bitfield's unit by the runtime
+                module_offset += rt._bit_offset(descriptor) // 8
+                module_size = rt._bit_size(descriptor) // 8
         if offset != module_offset or (cls is None and offset_bits % 8):
             self.mismatch(probe, f"C offset {offset}, module offset {offset_bits / 8:g}"
                           if cls is None else f"C offset {offset}, module offset {module_offset}")

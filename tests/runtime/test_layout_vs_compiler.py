@@ -25,6 +25,8 @@ union by_union { char c[5]; int i; };
 /* bitfields sharing their storage unit with the members after them, as in struct ip */
 struct shared_unit { unsigned a : 4; unsigned b : 4; unsigned char after; unsigned short s;
                      int c : 12; char tail; };
+/* ... and with the member before them (libdrm's vc4_drm.h: __u8 clear_s; __u32 pad:24;) */
+struct shares_with_before { unsigned char kind; unsigned int length : 24; unsigned int next; };
 """
 
 # record -> fields whose offsets the compiler prints
@@ -41,6 +43,7 @@ RECORDS = {
     "struct tm": ["tm_sec", "tm_year", "tm_gmtoff", "tm_zone"],
     "struct timespec": ["tv_sec", "tv_nsec"],
     "struct shared_unit": ["after", "s", "tail"],
+    "struct shares_with_before": ["kind", "next"],
     "struct ip": ["ip_tos", "ip_len", "ip_ttl", "ip_src", "ip_dst"],
 }
 
@@ -111,10 +114,17 @@ int main(void) {
     memset(&u, 0, sizeof u);
     u.a = 5; u.b = 9; u.after = 0xAB; u.s = 0x1234; u.c = -77; u.tail = 'z';
     for (size_t i = 0; i < sizeof u; i++) printf("%02x", ((unsigned char *)&u)[i]);
+    struct shares_with_before w = {0};
+    w.kind = 0xCD; w.length = 0x123456; w.next = 7;
+    printf(" ");
+    for (size_t i = 0; i < sizeof w; i++) printf("%02x", ((unsigned char *)&w)[i]);
     return 0;
 }
 """
-    expected = run_c(tmp_path, program, ["-I", str(module.__file__).rsplit("/", 1)[0]])
+    expected = run_c(tmp_path, program, ["-I", str(module.__file__).rsplit("/", 1)[0]]).split()
     value = module.struct_shared_unit(a=5, b=9, after=0xAB, s=0x1234, c=-77, tail=b"z")
-    assert bytes(value).hex() == expected
+    assert bytes(value).hex() == expected[0]
     assert (value.a, value.b, value.c) == (5, 9, -77)
+    other = module.struct_shares_with_before(kind=0xCD, length=0x123456, next=7)
+    assert bytes(other).hex() == expected[1]
+    assert (other.kind, other.length, other.next) == (0xCD, 0x123456, 7)
