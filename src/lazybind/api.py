@@ -76,7 +76,7 @@ def summarize(declarations: ir.Declarations) -> str:
     """`191 functions, 28 records, 648 constants, ...; 390 skipped (302 name already used, ...)`."""
     kinds = Counter(type(d).__name__.lower() for d in declarations.declarations)
     plural = {"function": "functions", "variable": "variables", "record": "records",
-              "enum": "enums", "typedef": "typedefs", "constant": "constants"}
+              "enum": "enums", "typedef": "typedefs", "constant": "constants", "alias": "aliases"}
     held = ", ".join(f"{kinds[k]} {plural[k]}" for k in plural if kinds[k])
     reasons = Counter(s.reason.split(":")[0].split(" at ")[0] for s in declarations.skipped)
     why = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common(3))

@@ -39,6 +39,8 @@ def _summary(declaration: ir.Declaration) -> str:
         return f"enum {declaration.name} ({len(declaration.members)} members)"
     if isinstance(declaration, ir.Typedef):
         return f"typedef {declaration.name} = {c_spelling(declaration.target)}"
+    if isinstance(declaration, ir.Alias):
+        return f"alias {declaration.name} = {declaration.target}"
     return f"constant {declaration.name} = {declaration.value!r}"
 
 

@@ -162,7 +162,17 @@ class Constant:
     ctype: CType
 
 
-Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant]
+@dataclass(frozen=True)
+class Alias:
+    """An object-like macro that names a function or variable (gmp.h: `#define mpz_init
+    __gmpz_init`): the module exposes the same object under the macro's name."""
+
+    name: str
+    location: Location
+    target: str  # the name of the Function or Variable
+
+
+Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant, Alias]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ The tables (written by lazybind.emit.tables, read here) -- the only place they a
 * entries  one 64-bit integer per name, in the same order (base64 of little-endian uint64):
            kind (bits 0-3) | name start (bits 4-27) | name length (bits 28-37) | ref (bits 38-63).
            The position of an entry is its index in the state table (0 unresolved, 1 resolved,
-           2 missing: a symbol looked up once and absent); `ref` is the offset of a spec.
+           2 missing: a symbol looked up once and absent); `ref` is the offset of a spec, except
+           for an alias (a macro naming a function or variable), whose ref is the entry index of
+           the declaration it names.
 * specs    one str of newline-terminated specs, interned (a repeated type is one spec):
     types      p<primitive>        a PRIMITIVES name of lazybind.ir
                *<ref> / &<ref>     pointer to a type (& when the pointee is const)
@@ -38,7 +40,7 @@ import sys
 import _thread
 from array import array
 
-KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT = range(6)
+KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS = range(7)
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
 _SAMPLE_STEP = 64
@@ -224,6 +226,9 @@ class Binding:
         ctype = self.ctype(ref)
         return self._symbol(index, lambda library: ctype.in_dll(library, name))
 
+    def _alias(self, index, ref):
+        return self.getattr(self.name_at(ref))  # the very object of the declaration it names
+
     def _record_entry(self, index, ref):
         return self.record_class(index)
 
@@ -249,7 +254,7 @@ class Binding:
         paths = []
         for number in range(len(self._libraries)):
             library = self.library(number)
-            paths.append(library._name)
+            paths.append(library._name or sys.executable)  # None: the running process
             try:
                 return lookup(library)
             except (AttributeError, ValueError):
@@ -789,6 +794,7 @@ _MATERIALIZERS = {
     KIND_ENUM: Binding._type_entry,
     KIND_TYPEDEF: Binding._type_entry,
     KIND_CONSTANT: Binding._constant,
+    KIND_ALIAS: Binding._alias,
 }
 
 
@@ -797,8 +803,13 @@ _MATERIALIZERS = {
 def open_library(spec):
     """Open a library described by {"name": ..., "soname": ...}: the LAZYBIND_LIB_<NAME> variable,
     then the name as given (a path or soname), then the soname seen at generation time, then
-    lib<name>.so and lib<name>.so.* in the usual directories; ctypes.util last."""
+    lib<name>.so and lib<name>.so.* in the usual directories; ctypes.util last. "@python" is the
+    running interpreter itself."""
     name = spec["name"]
+    if name == "@python":
+        # The running interpreter's own C API: its functions must be called holding the GIL,
+        # which PyDLL (ctypes.pythonapi) does and CDLL does not.
+        return ctypes.pythonapi
     variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
     candidates = []
     if os.environ.get(variable):
@@ -860,7 +871,8 @@ def library_path(library):
     link_map = ctypes.POINTER(LinkMap)()
     if dlinfo(ctypes.c_void_p(library._handle), 2, ctypes.byref(link_map)) != 0:
         return library._name
-    return os.fsdecode(link_map.contents.l_name) or library._name
+    # The main program's entry has an empty name (a library opened as None: the running process)
+    return os.fsdecode(link_map.contents.l_name) or library._name or sys.executable
 
 
 # -- the __lazybind__ object -------------------------------------------------------------------

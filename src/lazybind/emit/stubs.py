@@ -105,6 +105,8 @@ def _declaration_stub(declaration: ir.Declaration) -> List[str]:
         return [f"class {name}({base}):"] + (body or ["    ..."])
     if isinstance(declaration, ir.Enum):
         return [f"{name}: type[{_CTYPES.get(declaration.underlying.name, 'Any')}]"]
+    if isinstance(declaration, ir.Alias):
+        return [f"{name} = {declaration.target}" if _stub_name(declaration.target) else f"{name}: Any"]
     target = ir.strip_typedefs(declaration.target)
     if isinstance(target, ir.RecordRef) and _stub_name(target.name):
         return [f"{name} = {target.name}"]

@@ -21,6 +21,7 @@ _KINDS = {
     ir.Enum: rt.KIND_ENUM,
     ir.Typedef: rt.KIND_TYPEDEF,
     ir.Constant: rt.KIND_CONSTANT,
+    ir.Alias: rt.KIND_ALIAS,
 }
 _LINE_BITS = 20
 
@@ -115,6 +116,8 @@ class _Encoder:
             return self.type_ref(declaration.underlying)
         if isinstance(declaration, ir.Constant):
             return self.specs.intern(_value_spec(declaration.value))
+        if isinstance(declaration, ir.Alias):
+            return self.index[declaration.target]
         return self.specs.intern(self._record_spec(declaration))
 
     def _record_spec(self, record: ir.Record) -> str:

@@ -47,7 +47,9 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
     del tu  # libclang's AST is large: free it before the macro probes parse the headers again
     progress(f"evaluating {len(collector.macros)} macros")
-    macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()))
+    exported = set(collector.functions) | set(collector.variables)
+    macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()),
+                                    exported)
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
         for name, path in zip(options.headers, named_paths)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, List, Optional, Sequence, Tuple
 
 from .. import ir
 from . import clang_api
@@ -31,11 +31,16 @@ _UNBALANCED = re.compile(r"[{};#]")
 class MacroResults:
     constants: Tuple[ir.Constant, ...]
     skipped: Tuple[ir.Skipped, ...]
+    aliases: Tuple[ir.Alias, ...] = ()
 
 
 def evaluate_macros(
-    main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition]
+    main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition],
+    exported: AbstractSet[str] = frozenset(),
 ) -> MacroResults:
+    """Constants for the macros with a value; `exported` (the declared functions and variables)
+    tells which macros merely rename one of them."""
+    aliases: List[ir.Alias] = []
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
@@ -53,6 +58,10 @@ def evaluate_macros(
         reason = first.errors.get(macro.name)
         if cursor is None or reason:
             skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
+            continue
+        target = _named_object(cursor)
+        if target in exported and target != macro.name:
+            aliases.append(ir.Alias(macro.name, macro.location, target))
             continue
         ctype = cursor.type.get_canonical()
         primitive = _PRIMITIVE_KINDS.get(ctype.kind)
@@ -83,7 +92,8 @@ def evaluate_macros(
         _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
-    return MacroResults(tuple(constants.values()), tuple(skipped))
+    return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases))
+
 
 
 def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], skipped) -> None:
@@ -124,6 +134,21 @@ def _strings_and_pointers(main_path, main_source, args, strings, pointers):
         else:
             skipped.append(ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL"))
     return constants, skipped
+
+
+def _named_object(probe) -> Optional[str]:
+    """The function or variable a probe's initializer names, if it is nothing but that name
+    (`#define mpz_init __gmpz_init`, or `#define mpn_add_n __MPN(add_n)` through a function-like
+    macro, or a chain of such macros: clang has expanded them all)."""
+    expression = next(iter(probe.get_children()), None)
+    while expression is not None and expression.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
+        expression = next(iter(expression.get_children()), None)
+    if expression is None or expression.kind != CursorKind.DECL_REF_EXPR:
+        return None
+    referenced = expression.referenced
+    if referenced is None or referenced.kind not in (CursorKind.FUNCTION_DECL, CursorKind.VAR_DECL):
+        return None
+    return referenced.spelling
 
 
 def _string_value(cursor) -> Optional[bytes]:

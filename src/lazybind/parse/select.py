@@ -12,7 +12,8 @@ from ..options import Options
 # merely aliases it (glibc's `#define stdin stdin`, which has no constant value anyway); a macro
 # with a value beats an enum member of its name, since the preprocessor replaces the name before
 # C sees it (linux/pkt_sched.h: `#define __TC_MQPRIO_MODE_MAX (__TC_MQPRIO_MODE_MAX - 1)`).
-_PRIORITY = ("functions", "variables", "macro_constants", "enum_constants", "records", "enums", "typedefs")
+_PRIORITY = ("functions", "variables", "macro_constants", "aliases", "enum_constants", "records",
+             "enums", "typedefs")
 
 
 def select_declarations(collector, macro_results, options: Options, named_files: Sequence[str]):
@@ -21,6 +22,7 @@ def select_declarations(collector, macro_results, options: Options, named_files:
         "variables": collector.variables.values(),
         "enum_constants": collector.enum_constants.values(),
         "macro_constants": macro_results.constants,
+        "aliases": macro_results.aliases,
         "records": collector.records.values(),
         "enums": collector.enums.values(),
         "typedefs": collector.typedefs.values(),
@@ -72,6 +74,8 @@ def _referenced_names(declaration: ir.Declaration) -> Iterator[str]:
         yield from type_names(declaration.type if isinstance(declaration, ir.Variable) else declaration.ctype)
     elif isinstance(declaration, ir.Typedef):
         yield from type_names(declaration.target)
+    elif isinstance(declaration, ir.Alias):
+        yield declaration.target
     elif isinstance(declaration, ir.Record):
         for field in declaration.fields:
             yield from type_names(field.type)
