@@ -12,7 +12,7 @@ def describe_libraries(libraries: Sequence[str]) -> List[Dict[str, str]]:
     described = []
     for name in libraries:
         entry = {"name": name}
-        if "/" not in name and ".so" not in name:
+        if "/" not in name and ".so" not in name and not name.startswith("@"):
             soname = ctypes.util.find_library(name)
             if soname:
                 entry["soname"] = soname

@@ -59,11 +59,15 @@ class Options:
 
 
 _SHORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_+.-]*")
+# The running interpreter itself (ctypes.pythonapi), for binding Python.h: no file to name, and
+# its functions must be called holding the GIL.
+PYTHON_LIBRARY = "@python"
 
 
 def check_library_name(library: str) -> None:
-    """A library is a short name (`z`), a soname (`libz.so.1`) or a path (`./libfoo.so`)."""
-    if "/" in library:
+    """A library is a short name (`z`), a soname (`libz.so.1`), a path (`./libfoo.so`) or
+    `@python`, the running interpreter."""
+    if "/" in library or library == PYTHON_LIBRARY:
         return
     if not _SHORT_NAME.fullmatch(library):
         raise InputError(
