@@ -196,9 +196,37 @@ class _Probe:
 _PRELUDE = r"""
 /* every name below starts with __lbk_: the headers' macros cannot reach it */
 static unsigned char __lbk_buf[%(buffer)d] __attribute__((aligned(64)));
+/* GCC's _FloatN types are distinct from float/double (glibc's math.h uses them under _GNU_SOURCE
+   where clang, posing as an old GCC, sees plain doubles): each is listed where cc has it */
+#ifdef __FLT32_MANT_DIG__
+#define __LBK_F32 _Float32: 2,
+#else
+#define __LBK_F32
+#endif
+#ifdef __FLT64_MANT_DIG__
+#define __LBK_F64 _Float64: 2,
+#else
+#define __LBK_F64
+#endif
+#ifdef __FLT32X_MANT_DIG__
+#define __LBK_F32X _Float32x: 2,
+#else
+#define __LBK_F32X
+#endif
+#ifdef __FLT64X_MANT_DIG__
+#define __LBK_F64X _Float64x: 2,
+#else
+#define __LBK_F64X
+#endif
+#ifdef __FLT128_MANT_DIG__
+#define __LBK_F128 _Float128: 2,
+#else
+#define __LBK_F128
+#endif
 #define __LBK_KIND(x) _Generic((x), _Bool: 1, char: 1, signed char: 1, unsigned char: 1, \
     short: 1, unsigned short: 1, int: 1, unsigned int: 1, long: 1, unsigned long: 1, \
-    long long: 1, unsigned long long: 1, float: 2, double: 2, long double: 2, default: 3)
+    long long: 1, unsigned long long: 1, float: 2, double: 2, long double: 2, \
+    __LBK_F32 __LBK_F64 __LBK_F32X __LBK_F64X __LBK_F128 default: 3)
 typedef unsigned long long __lbk_u64;
 static void __lbk_r(int __lbk_id, __lbk_u64 __lbk_size, __lbk_u64 __lbk_align)
 { __builtin_printf("r %%d %%llu %%llu\n", __lbk_id, __lbk_size, __lbk_align); }
