@@ -729,10 +729,13 @@ class Callback:
         self.function = function
 
     @property
-    def _as_parameter_(self):
+    def pointer(self):
+        """The C function pointer, a ctypes function: for a struct field (`s.zalloc = h.pointer`)."""
         if self._pointer is None:
             raise ValueError("callback %r is closed" % (self.function,))
         return self._pointer
+
+    _as_parameter_ = pointer  # how ctypes passes the handle itself as an argument
 
     @property
     def closed(self):

@@ -7,6 +7,7 @@ import ctypes
 import gc
 import sqlite3
 import weakref
+import zlib
 
 import pytest
 
@@ -88,3 +89,35 @@ def test_closed_handle_is_refused_and_plain_callables_are_not_kept(libc_mod):
 def test_callback_needs_a_function_pointer_type(libc_mod):
     with pytest.raises(TypeError, match="function pointer type"):
         libc_mod.__lazybind__.callback(ctypes.c_int, print)
+
+
+def test_struct_field_callbacks_zlib_allocator(zlib_mod, libc_mod):
+    """zlib calls the z_stream's zalloc/zfree during later calls (deflate, deflateEnd), long
+    after they were stored in the struct: handles keep them callable."""
+    z, c = zlib_mod, libc_mod
+    live = set()
+
+    def allocate(opaque, items, size):
+        address = c.calloc(items, size)
+        live.add(address)
+        return address
+
+    def release(opaque, address):
+        live.remove(address)
+        c.free(address)
+
+    data = b"stored callbacks " * 200
+    output = ctypes.create_string_buffer(len(data))
+    with z.__lazybind__.callback(z.alloc_func, allocate) as zalloc, \
+            z.__lazybind__.callback(z.free_func, release) as zfree:
+        stream = z.z_stream(zalloc=zalloc.pointer, zfree=zfree.pointer)
+        assert z.deflateInit_(ctypes.byref(stream), 9, z.ZLIB_VERSION, ctypes.sizeof(stream)) == z.Z_OK
+        stream.next_in = ctypes.cast(ctypes.c_char_p(data), type(stream.next_in))
+        stream.avail_in = len(data)
+        stream.next_out = ctypes.cast(output, type(stream.next_out))
+        stream.avail_out = len(output)
+        assert live  # zlib allocated through the Python allocator
+        assert z.deflate(ctypes.byref(stream), z.Z_FINISH) == z.Z_STREAM_END
+        assert z.deflateEnd(ctypes.byref(stream)) == z.Z_OK
+    assert not live  # and freed all of it through the Python zfree
+    assert zlib.decompress(output.raw[:stream.total_out]) == data
