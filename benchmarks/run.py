@@ -314,7 +314,7 @@ out = {}
 if "\n#@names" in text:
     from lazybind import runtime
     sections = runtime.read_sections(text)
-    names = [n for n in sections["names"].split("\n") if n]
+    names = runtime.section_lines(sections["names"])
     kinds = [runtime.unpack_entry(e)[0] for e in runtime.decode_ints(sections["entries"], "Q")]
     out["names"] = len(names)
     out["functions"] = sum(1 for k in kinds if k == runtime.KIND_FUNCTION)

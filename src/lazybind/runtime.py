@@ -5,16 +5,19 @@ code), together with its tables; the module's tiny `__getattr__` compiles it on 
 attribute access, so importing the module builds nothing. This file is also importable as
 `lazybind.runtime` for tests and tools.
 
-The tables (written by lazybind.emit.tables, read here) -- the only place they are described:
+The tables (written by lazybind.emit.tables, read here) -- the only place they are described.
+Each is a data section: a `#@<name>` line, then its lines, each behind a `#:` prefix. Offsets into
+names and specs count those prefixes: the runtime slices the module's text as it is.
 
-* names    one str: every exposed C name, sorted by code point, separated by newlines.
-* entries  one 64-bit integer per name, in the same order (base64 of little-endian uint64):
+* names    every exposed C name, one per line, sorted by code point.
+* entries  one 64-bit integer per name, in the same order (base64 of little-endian uint64;
+           the decoder skips the prefixes and line ends):
            kind (bits 0-3) | name start (bits 4-27) | name length (bits 28-37) | ref (bits 38-63).
            The position of an entry is its index in the state table (0 unresolved, 1 resolved,
            2 missing: a symbol looked up once and absent); `ref` is the offset of a spec, except
            for an alias (a macro naming a function or variable), whose ref is the entry index of
            the declaration it names.
-* specs    one str of newline-terminated specs, interned (a repeated type is one spec):
+* specs    one spec per line, interned (a repeated type is one spec):
     types      p<primitive>        a PRIMITIVES name of lazybind.ir
                *<ref> / &<ref>     pointer to a type (& when the pointee is const)
                [<n>]<ref>, []<ref> array of n elements, or of unknown length
@@ -26,15 +29,16 @@ The tables (written by lazybind.emit.tables, read here) -- the only place they a
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
-* files    the header names the locations refer to, newline-separated.
-* meta     JSON: generator version, libraries, headers, the options to compile them again, and
-           `layouts`: which C compiler confirmed the record layouts at generation (or why none did).
+* files    the header names the locations refer to, one per line.
+* libraries one per line: the name given to --library, a tab, the soname found at generation.
+* meta     one line of JSON: generator version, libraries, headers, the options to compile them
+           again, and `layouts`: which C compiler confirmed the record layouts at generation (or
+           why none did). Read only when `__lazybind__` is asked about them.
 """
 
 import base64
 import bisect
 import ctypes
-import json
 import os
 import sys
 import _thread
@@ -79,15 +83,23 @@ def decode_ints(text, typecode):
 
 
 def read_sections(source):
-    """The data sections of a generated module's source text: {name: text}. Each line of a
-    section is a two-character prefix ("#:", or "#|" for the runtime) and one line of its text."""
-    marker = source.index("\n#@")
+    """The data sections of a generated module's source text: {name: text}, each text exactly
+    as in the file (its lines behind their two-character prefix), sliced once, never rewritten."""
     sections = {}
-    for chunk in source[marker + 3:].split("\n#@"):
-        header, _, body = chunk.partition("\n")
-        prefix = body[:2]
-        sections[header.strip()] = body[2:].rstrip("\n").replace("\n" + prefix, "\n")
+    start = source.index("\n#@")
+    while start >= 0:
+        header_end = source.index("\n", start + 1)
+        end = source.find("\n#@", header_end)
+        name = source[start + 3:header_end].strip()
+        if name != "runtime":  # compiled by the module's bootstrap, not read here
+            sections[name] = source[header_end + 1:end + 1 if end >= 0 else len(source)]
+        start = end
     return sections
+
+
+def section_lines(text):
+    """The lines of a section's text, without their prefixes."""
+    return text[2:].rstrip("\n").split("\n#:") if text else []
 
 
 class MissingSymbolError(AttributeError):
@@ -114,17 +126,17 @@ class Binding:
         self._module_name = namespace.get("__name__", "lazybind_module")
         self._names = sections["names"]
         self._entries = decode_ints(sections.pop("entries"), "Q")
-        sections.pop("runtime", None)  # already running: keep only what lookups need
         self._specs = sections["specs"]
         self._sections = sections
-        self._meta = json.loads(sections["meta"])
+        self._library_specs = [dict(zip(("name", "soname"), line.split("\t")))
+                               for line in section_lines(sections["libraries"])]
         self._state = bytearray(len(self._entries))
         self._sample = None
         self._built = set()  # records whose fields are laid out (or refused)
         self._pending = []  # records a pointer refers to, to lay out after the current one
         self._lock = _thread.RLock()
         self._types = {}
-        self._libraries = [None] * len(self._meta["libraries"])
+        self._libraries = [None] * len(self._library_specs)
         self._missing = {}
         self.info = Info(self)
 
@@ -157,14 +169,24 @@ class Binding:
                 return middle
         return -1
 
+    @property
+    def meta(self):
+        """The meta section: parsed (and json imported) only when asked for."""
+        meta = self._sections.get("_meta")
+        if meta is None:
+            import json
+
+            meta = self._sections["_meta"] = json.loads(section_lines(self._sections["meta"])[0])
+        return meta
+
     def all_names(self):
-        return self._names.split("\n") if self._names else []
+        return section_lines(self._names)
 
     def location(self, index):
         locations = self._sections.get("_locations")
         if locations is None:
             locations = self._sections["_locations"] = decode_ints(self._sections["locations"], "I")
-        files = self._sections["files"].split("\n")
+        files = section_lines(self._sections["files"])
         packed = locations[index]
         return "%s:%d" % (files[packed >> 20], packed & 0xFFFFF)
 
@@ -276,7 +298,7 @@ class Binding:
             with self._lock:
                 library = self._libraries[number]
                 if library is None:
-                    library = self._libraries[number] = open_library(self._meta["libraries"][number])
+                    library = self._libraries[number] = open_library(self._library_specs[number])
         return library
 
     # -- types ---------------------------------------------------------------------------------
@@ -814,18 +836,8 @@ def open_library(spec):
         # which PyDLL (ctypes.pythonapi) does and CDLL does not.
         return ctypes.pythonapi
     variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
-    candidates = []
-    if os.environ.get(variable):
-        candidates.append(os.environ[variable])
-    if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
-        candidates.append(name)
-    else:
-        if spec.get("soname"):
-            candidates.append(spec["soname"])
-        candidates.append("lib%s.so" % name)
-        candidates.extend(_scan_library_dirs(name))
     tried = []
-    for candidate in candidates:
+    for candidate in _library_candidates(name, spec.get("soname"), os.environ.get(variable)):
         try:
             library = ctypes.CDLL(candidate)
         except OSError as error:
@@ -845,6 +857,19 @@ def open_library(spec):
             tried.append("ctypes.util.find_library(%r): not found" % name)
     raise LibraryNotFoundError(
         "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
+
+
+def _library_candidates(name, soname, from_environment):
+    """What to try, best first; the directories are listed only when the names fail."""
+    if from_environment:
+        yield from_environment
+    if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
+        yield name
+        return
+    if soname:
+        yield soname
+    yield "lib%s.so" % name
+    yield from _scan_library_dirs(name)
 
 
 def _scan_library_dirs(name):
@@ -889,11 +914,19 @@ class Info:
 
     def __init__(self, binding):
         self._binding = binding
-        meta = binding._meta
-        self.version = meta["version"]
-        self.header = tuple(meta["headers"])
-        self.libraries = tuple(spec["name"] for spec in meta["libraries"])
-        self.layouts = meta.get("layouts", "")
+        self.libraries = tuple(spec["name"] for spec in binding._library_specs)
+
+    @property
+    def version(self):
+        return self._binding.meta["version"]
+
+    @property
+    def header(self):
+        return tuple(self._binding.meta["headers"])
+
+    @property
+    def layouts(self):
+        return self._binding.meta.get("layouts", "")
 
     @property
     def library_path(self):
@@ -944,7 +977,7 @@ class Info:
     def _release_for(self, resource):
         kind = type(resource)
         pointee = getattr(kind, "_type_", None)  # a pointer to the declared type counts too
-        for type_name, function in sorted(self._binding._meta.get("release", {}).items()):
+        for type_name, function in sorted(self._binding.meta.get("release", {}).items()):
             declared = self._binding.getattr(type_name)
             if kind is declared or pointee is declared:
                 return self._binding.getattr(function)

@@ -140,8 +140,8 @@ class _Tables:
             self.entries = rt.decode_ints(sections["entries"], "Q")
             self.specs = sections["specs"]
             self.locations = rt.decode_ints(sections["locations"], "I")
-            self.files = sections["files"].split("\n")
-            self.meta = json.loads(sections["meta"])
+            self.files = rt.section_lines(sections["files"])
+            self.meta = json.loads(rt.section_lines(sections["meta"])[0])
         except (ValueError, KeyError) as error:
             raise CheckError(f"not a lazybind module (its data section is unreadable: {error})")
         self.index = {self.name_at(i): i for i in range(len(self.entries))}

@@ -26,9 +26,7 @@ DECLS = ir.Declarations(
 
 def test_entries_round_trip():
     tables = encode(DECLS, [], "0", {})
-    sections = {"names": tables.names, "entries": tables.entries, "specs": tables.specs,
-                "meta": tables.meta, "locations": tables.locations, "files": tables.files}
-    binding = runtime.Binding({"__name__": "t"}, sections)
+    binding = runtime.Binding({"__name__": "t"}, tables.sections())
     assert binding.all_names() == [d.name for d in DECLS.declarations]
     for index, declaration in enumerate(DECLS.declarations):
         assert binding.index_of(declaration.name) == index
@@ -48,6 +46,14 @@ def test_hostile_values_round_trip_through_a_real_module(tmp_path):
     assert module.ANSWER == -42 and module.RATIO == 0.1 and module.NOTHING is None
     point = module.struct_point(3, 4)
     assert (point.x, point.y) == (3, 4)
+
+
+def test_sections_read_back_from_module_text_as_written():
+    tables = encode(DECLS, [{"name": "z", "soname": "libz.so.1"}], "0", {})
+    text = render_module(DECLS, tables, ["t.h"])
+    assert runtime.read_sections(text) == tables.sections()  # the runtime section is not read
+    assert runtime.section_lines(tables.libraries) == ["z\tlibz.so.1"]
+    assert runtime.section_lines(tables.names) == [d.name for d in DECLS.declarations]
 
 
 def test_pack_entry_bit_fields():

@@ -41,7 +41,7 @@ struct mixed { char c; long l; void *p; long double ld; long long ll; double d; 
 
 def _meta(path) -> dict:
     with open(path, encoding="utf-8") as handle:
-        return json.loads(rt.read_sections(handle.read())["meta"])
+        return json.loads(rt.section_lines(rt.read_sections(handle.read())["meta"])[0])
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_a_32_bit_target_is_confirmed_and_checked_by_gcc_m32(i686_module):
 def _record_layout(path, name):
     with open(path, encoding="utf-8") as handle:
         sections = rt.read_sections(handle.read())
-    names = sections["names"].split("\n")
+    names = rt.section_lines(sections["names"])
     entries = rt.decode_ints(sections["entries"], "Q")
     ref = rt.unpack_entry(entries[names.index(name)])[3]
     spec = sections["specs"][ref:sections["specs"].index("\n", ref)]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import textwrap
 from array import array
 from dataclasses import dataclass, replace
-from typing import Dict, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 from .. import ir
 from .. import runtime as rt
@@ -24,26 +25,53 @@ _KINDS = {
     ir.Alias: rt.KIND_ALIAS,
 }
 _LINE_BITS = 20
+_PREFIX = "#:"
+_BASE64_LINE = 76
 
 
 @dataclass(frozen=True)
 class Tables:
+    """The data sections, each exactly as the module holds it: `#:`-prefixed lines."""
+
     names: str
     entries: str  # base64
     specs: str
     locations: str  # base64
     files: str
+    libraries: str
     meta: str  # JSON
 
     def sections(self) -> Dict[str, str]:
-        """The data sections as a generated module holds them, for readers of module text."""
-        return {"names": self.names, "entries": self.entries, "specs": self.specs,
-                "locations": self.locations, "files": self.files, "meta": self.meta}
+        return {"meta": self.meta, "libraries": self.libraries, "names": self.names,
+                "entries": self.entries, "specs": self.specs, "files": self.files,
+                "locations": self.locations}
+
+    def meta_dict(self) -> Dict[str, object]:
+        return json.loads(rt.section_lines(self.meta)[0])
 
     def with_meta(self, **values: object) -> "Tables":
-        meta = json.loads(self.meta)
-        meta.update(values)
-        return replace(self, meta=json.dumps(meta, sort_keys=True, ensure_ascii=True))
+        return replace(self, meta=_meta_section({**self.meta_dict(), **values}))
+
+
+def comment_lines(lines: Iterable[str]) -> str:
+    """A section's text: each line behind the `#:` prefix. Offsets into names and specs count
+    these prefixes, so the runtime reads the module's text as it is, without copying it."""
+    return "".join(f"#:{line}\n" for line in lines)
+
+
+def comment_safe(text: str) -> str:
+    """Text that cannot end a comment line or make the file unreadable."""
+    if any(c in text for c in "\r\n\0") or not text.isprintable():
+        return text.encode("unicode_escape").decode("ascii")
+    return text
+
+
+def _meta_section(meta: Dict[str, object]) -> str:
+    return comment_lines([json.dumps(meta, sort_keys=True, ensure_ascii=True)])
+
+
+def _base64_section(values: Sequence[int], typecode: str) -> str:
+    return comment_lines(textwrap.wrap(encode_ints(values, typecode), _BASE64_LINE))
 
 
 def encode_ints(values: Sequence[int], typecode: str) -> str:
@@ -59,18 +87,18 @@ class _Specs:
     def __init__(self) -> None:
         self._offsets: Dict[str, int] = {}
         self._parts: List[str] = []
-        self._size = 0
+        self._size = len(_PREFIX)
 
     def intern(self, spec: str) -> int:
         offset = self._offsets.get(spec)
         if offset is None:
             offset = self._offsets[spec] = self._size
-            self._parts.append(spec + "\n")
-            self._size += len(spec) + 1
+            self._parts.append(spec)
+            self._size += len(spec) + 1 + len(_PREFIX)
         return offset
 
     def text(self) -> str:
-        return "".join(self._parts)
+        return comment_lines(self._parts)
 
 
 class _Encoder:
@@ -159,14 +187,12 @@ def encode(
     for declaration in decls:
         _check_name(declaration)
     encoder = _Encoder(decls)
-    names_parts: List[str] = []
     entries: List[int] = []
-    position = 0
+    position = len(_PREFIX)
     for declaration in decls:
         ref = encoder.ref(declaration)
         entries.append(rt.pack_entry(_KINDS[type(declaration)], position, len(declaration.name), ref))
-        names_parts.append(declaration.name)
-        position += len(declaration.name) + 1
+        position += len(declaration.name) + 1 + len(_PREFIX)
     specs = encoder.specs.text()
     if position >= 1 << rt.NAME_START_BITS or len(specs) >= 1 << rt.REF_BITS:
         raise InputError("too many declarations for one module; narrow them with --only/--exclude")
@@ -184,17 +210,18 @@ def encode(
         "layouts": declarations.layouts,
     }
     return Tables(
-        names="\n".join(names_parts),
-        entries=encode_ints(entries, "Q"),
+        names=comment_lines(d.name for d in decls),
+        entries=_base64_section(entries, "Q"),
         specs=specs,
-        locations=encode_ints(locations, "I"),
-        files="\n".join(files),
-        meta=json.dumps(meta, sort_keys=True, ensure_ascii=True),
+        locations=_base64_section(locations, "I"),
+        files=comment_lines(comment_safe(f) for f in files),
+        libraries=comment_lines(f"{spec['name']}\t{spec.get('soname') or ''}" for spec in libraries),
+        meta=_meta_section(meta),
     )
 
 
 def _check_name(declaration: ir.Declaration) -> None:
     name = declaration.name
-    if not name or len(name) >= 1 << rt.NAME_LENGTH_BITS or any(c in name for c in "\r\n\0"):
+    if not name or len(name) >= 1 << rt.NAME_LENGTH_BITS or comment_safe(name) != name:
         raise InputError(f"{name!r} cannot be a module attribute name", declaration.location.file,
                          declaration.location.line)
