@@ -140,3 +140,23 @@ def test_summary_quiet_and_verbose(tmp_path):
     verbose = lazybind("generate", "zlib.h", "-l", "z", "-o", "z.py", "-v", cwd=tmp_path).stderr
     assert "skipped zlib_version: a char pointer, not a string literal" in verbose
     assert lazybind("--version").stdout.startswith("lazybind 0.1.0")
+
+
+def test_what_ctypes_cannot_express_is_a_warning_at_generation_and_an_error_at_use(tmp_path):
+    (tmp_path / "w.h").write_text("struct big { int x; } __attribute__((aligned(64)));\n"
+                                  "__int128 wide(__int128 a);\nstruct fine { char c; };\n")
+    result = lazybind("generate", "w.h", "-o", "w.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()[1:]
+    assert warnings == [
+        "w.h:1:8: warning: struct_big (w.h:1): aligned to 64 bytes: ctypes cannot express "
+        "alignment above 16",
+        "w.h:2:10: warning: wide: ctypes cannot pass int128 by value"]
+    assert "2 refused at use (ctypes cannot express them)" in result.stderr.splitlines()[0]
+    use = subprocess.run([sys.executable, "-c", "import w\nfor name in ('struct_big', 'wide'):\n"
+                          "    try: getattr(w, name)\n    except TypeError as e: print(e)\n"
+                          "print(w.struct_fine.c.offset)"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert use.stdout.splitlines() == [warnings[0].split(": warning: ")[1],
+                                       warnings[1].split(": warning: ")[1], "0"]
+    assert lazybind("generate", "w.h", "-o", "w.py", "-q", cwd=tmp_path).stderr == ""

@@ -35,6 +35,9 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
     declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
         tables = tables.with_meta(release=dict(options.release))
+    if not options.target:  # ctypes here can build only this machine's layouts
+        progress("finding what ctypes cannot express")
+        declarations = _with_refusals(declarations, tables)
     progress("writing the module")
     rendered = {"module": render_module(declarations, tables, options.command_line())}
     if options.stubs:
@@ -72,6 +75,16 @@ def _check_release_pairs(options: Options, declarations: ir.Declarations) -> Non
             raise InputError(f"--release {type_name}={function}: no function {function!r} in the module")
 
 
+def _with_refusals(declarations: ir.Declarations, tables) -> ir.Declarations:
+    from .verify import refusals_at_use
+
+    refused = refusals_at_use(tables.sections())
+    where = {d.name: d.location for d in declarations.declarations}
+    found = [ir.Skipped(name, where[name], reason) for name, reason in refused.items()]
+    found.sort(key=lambda s: (s.location.file, s.location.line, s.name))
+    return replace(declarations, refused_at_use=tuple(found))
+
+
 def summarize(declarations: ir.Declarations) -> str:
     """`191 functions, 28 records, 648 constants, ...; 390 skipped (302 name already used, ...)`."""
     kinds = Counter(type(d).__name__.lower() for d in declarations.declarations)
@@ -86,6 +99,8 @@ def summarize(declarations: ir.Declarations) -> str:
     refused = sum(1 for d in declarations.declarations if isinstance(d, ir.Record) and d.refused)
     if refused:
         skipped += f"; {refused} records refused at use (the C compiler disagrees with clang)"
+    if declarations.refused_at_use:
+        skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
     return (held or "nothing declared") + skipped

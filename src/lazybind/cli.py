@@ -96,6 +96,7 @@ def _generate(args: argparse.Namespace) -> int:
         api.generate(output=args.output, details=details, progress=progress, **options)
     if not args.quiet:
         _say(f"{args.output}: {api.summarize(details[0])}")
+        _warn_refusals(details[0].refused_at_use, everything=args.verbose)
     if args.verbose:
         for skipped in details[0].skipped:
             print(f"{skipped.location}: skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
@@ -103,6 +104,15 @@ def _generate(args: argparse.Namespace) -> int:
             if getattr(record, "refused", ""):
                 print(f"{record.location}: refused {record.name}: {record.refused}", file=sys.stderr)
     return 0
+
+
+def _warn_refusals(refused, everything: bool, shown: int = 10) -> None:
+    """What the module will refuse at use, one warning a name (the first few without -v)."""
+    listed = refused if everything else refused[:shown]
+    for item in listed:
+        _say(f"{item.location}: warning: {item.reason}")
+    if len(refused) > len(listed):
+        _say(f"... and {len(refused) - len(listed)} more refused at use (-v lists them)")
 
 
 def _say(line: str) -> None:

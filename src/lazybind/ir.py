@@ -203,3 +203,4 @@ class Declarations:
     clang_version: str = ""
     named_files: Tuple[str, ...] = field(default=())  # display paths of the named headers
     layouts: str = ""  # who confirmed the record layouts at generation, or why nobody did
+    refused_at_use: Tuple[Skipped, ...] = ()  # in the module, but ctypes cannot express them

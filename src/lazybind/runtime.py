@@ -495,15 +495,28 @@ class Binding:
     def selftest(self):
         """Build every record and compare it with the layout embedded at generation (clang's,
         confirmed by the C compiler when one was there: see `layouts`); return the problems."""
-        problems = []
+        return list(self.refusals((KIND_RECORD,)).values())
+
+    def refusals(self, kinds=(KIND_RECORD, KIND_FUNCTION, KIND_VARIABLE, KIND_TYPEDEF, KIND_ENUM)):
+        """{index: why} for each declaration of `kinds` this module refuses at use, found by
+        building what a use builds: classes, types and prototypes (no library is opened)."""
+        found = {}
         with self._lock:
             for index in range(len(self._entries)):
-                if unpack_entry(self._entries[index])[0] == KIND_RECORD:
-                    try:
+                kind, _, _, ref = unpack_entry(self._entries[index])
+                if kind not in kinds:
+                    continue
+                try:
+                    if kind == KIND_RECORD:
                         self.record_class(index)
-                    except (LayoutError, UnsupportedTypeError) as error:
-                        problems.append(str(error))
-        return problems
+                    elif kind == KIND_FUNCTION:
+                        self._signature(self.spec(ref), self.name_at(index))
+                    else:
+                        self.ctype(ref)
+                except (LayoutError, UnsupportedTypeError) as error:
+                    found[index] = str(error)
+            self._complete_pending()
+        return found
 
 
 def _lay_out(cls, fields, size, is_union):

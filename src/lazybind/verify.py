@@ -1096,3 +1096,14 @@ def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmati
     return LayoutConfirmation(
         f"confirmed by {compiler.label}: {len(confirmed)} of {len(planner.records)} records",
         disagreements)
+
+
+def refusals_at_use(sections: Dict[str, str]) -> Dict[str, str]:
+    """{name: why} for what a module made of `sections` refuses at use on this machine (ctypes
+    cannot express it), found by the module's own runtime building it: no guessing twice."""
+    binding = rt.Binding({"__name__": "lazybind_generation"}, dict(sections))
+    found = {}
+    for index, reason in binding.refusals().items():
+        name = binding.name_at(index)
+        found[name] = reason if reason.startswith(name) else f"{name}: {reason}"
+    return found
