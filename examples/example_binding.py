@@ -16,12 +16,18 @@ from typing import Sequence
 import lazybind
 
 
+_temporary = []
+
+
 def output_dir() -> str:
+    """$LAZYBIND_EXAMPLE_DIR, or one temporary directory for this run, removed at exit."""
     directory = os.environ.get("LAZYBIND_EXAMPLE_DIR")
-    if not directory:
-        directory = tempfile.mkdtemp(prefix="lazybind-example-")
-        atexit.register(shutil.rmtree, directory, True)
-    return directory
+    if directory:
+        return directory
+    if not _temporary:
+        _temporary.append(tempfile.mkdtemp(prefix="lazybind-example-"))
+        atexit.register(shutil.rmtree, _temporary[0], True)
+    return _temporary[0]
 
 
 def bind(name: str, headers: Sequence[str], **options) -> ModuleType:

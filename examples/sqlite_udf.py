@@ -1,6 +1,6 @@
 """Fill a SQLite database through the C API, with SQL functions written in Python.
 
-    python examples/sqlite_udf.py [DB]       # DB defaults to a temporary file
+    python examples/sqlite_udf.py [DB]       # DB defaults to words.db where the binding goes
 
 The rows go in through prepared statements (sqlite3_bind_*), and `initials(text)` and
 `vowels(text)` are Python callbacks registered with sqlite3_create_function_v2.
@@ -15,9 +15,8 @@ after sqlite3_close, when C can no longer call it.
 import ctypes
 import os
 import sys
-import tempfile
 
-from example_binding import bind
+from example_binding import bind, output_dir
 
 s = bind("sqlite_ffi", ["sqlite3.h"], library="sqlite3")
 PHRASES = ["lazy bindings for C", "portable operating system interface", "structured query language",
@@ -59,7 +58,7 @@ def insert_phrases(db):
             s.sqlite3_reset(statement)
 
 
-path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(tempfile.mkdtemp(), "words.db")
+path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(output_dir(), "words.db")
 db = ctypes.POINTER(s.sqlite3)()
 check(s.sqlite3_open(path.encode(), ctypes.byref(db)), db)
 function_type = s.sqlite3_create_function_v2.argtypes[5]  # void (*xFunc)(sqlite3_context *, int, sqlite3_value **)

@@ -9,6 +9,8 @@ import sys
 
 from example_binding import bind
 
+if len(sys.argv) != 2:
+    sys.exit(__doc__)
 z = bind("zlib_ffi", ["zlib.h"], library="z")
 IN_CHUNK, OUT_CHUNK = 16 * 1024, 4 * 1024  # small buffers: many rounds through the z_stream
 
