@@ -95,7 +95,6 @@ def evaluate_macros(
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases))
 
 
-
 def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], skipped) -> None:
     """Where the system compiler computes an integer macro (one of `names`) differently, its
     value wins."""
