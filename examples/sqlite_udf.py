@@ -21,7 +21,6 @@ from example_binding import bind, output_dir
 s = bind("sqlite_ffi", ["sqlite3.h"], library="sqlite3")
 PHRASES = ["lazy bindings for C", "portable operating system interface", "structured query language",
            "GNU multiple precision", "just in time"]
-SQLITE_TRANSIENT = s.sqlite3_destructor_type(-1)  # sqlite.h: ((sqlite3_destructor_type)-1)
 
 
 def text_argument(arguments, number):
@@ -31,7 +30,7 @@ def text_argument(arguments, number):
 
 def initials(context, count, arguments):
     result = "".join(word[0].upper() for word in text_argument(arguments, 0).split()).encode()
-    s.sqlite3_result_text(context, result, len(result), SQLITE_TRANSIENT)
+    s.sqlite3_result_text(context, result, len(result), s.SQLITE_TRANSIENT)  # sqlite copies it
 
 
 def vowels(context, count, arguments):
@@ -53,7 +52,7 @@ def insert_phrases(db):
     with s.__lazybind__.scoped(statement, s.sqlite3_finalize):
         for number, phrase in enumerate(PHRASES, 1):
             s.sqlite3_bind_int(statement, 1, number)
-            s.sqlite3_bind_text(statement, 2, phrase.encode(), -1, SQLITE_TRANSIENT)
+            s.sqlite3_bind_text(statement, 2, phrase.encode(), -1, s.SQLITE_TRANSIENT)
             assert s.sqlite3_step(statement) == s.SQLITE_DONE
             s.sqlite3_reset(statement)
 

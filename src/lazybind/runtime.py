@@ -28,6 +28,7 @@ names and specs count those prefixes: the runtime slices the module's text as it
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+               a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, one per line.
 * libraries one per line: the name given to --library, a tab, the soname found at generation.
@@ -260,7 +261,7 @@ class Binding:
     def _constant(self, index, ref):
         spec = self.spec(ref)
         tag, text = spec[0], spec[1:]
-        if tag == "i":
+        if tag == "i" or tag == "a":
             return int(text)
         if tag == "f":
             return float(text)
@@ -417,6 +418,8 @@ class Binding:
             return value
         if isinstance(value, Callback):
             return value._as_parameter_
+        if isinstance(value, int):
+            return cls(value)  # an address, as a pointer constant holds (SIG_IGN, SQLITE_TRANSIENT)
         if not callable(value):
             raise TypeError("expected a callable or None, not %s" % type(value).__name__)
         return cls(_guarded(value, cls._restype_))

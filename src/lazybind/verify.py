@@ -476,6 +476,9 @@ class _Planner:
         elif tag == "n":
             code = f"__lbk_n({{id}}, __LBK_KIND(({name})), !({name}));"
             value = None
+        elif tag == "a":  # a pointer at a fixed address, held as an int
+            code = f"__lbk_i({{id}}, __LBK_KIND(({name})), 0, 0, (unsigned long long)({name}));"
+            value = int(spec[1:])
         else:
             self.skip(index, subject, f"unknown value spec {spec!r}")
             return
@@ -820,7 +823,7 @@ def _describe_bits(first: int, last: int, count: int) -> str:
 
 
 _KIND_NAMES = {1: "integer", 2: "floating", 3: "pointer or other"}
-_EXPECTED_KIND = {"i": 1, "d": 2, "n": 3}
+_EXPECTED_KIND = {"i": 1, "d": 2, "n": 3, "a": 3}
 
 
 class _Comparer:
@@ -977,6 +980,8 @@ class _Comparer:
         value = self._value(probe)
         if c_value != value:
             self.mismatch(probe, f"C value {c_value}, module value {value!r}")
+
+    _a = _i  # an address: the same comparison, of a C pointer
 
     def _d(self, probe, words):
         kind = int(words[0])

@@ -122,7 +122,8 @@ def _function_stub(function: ir.Function) -> str:
         stripped = ir.strip_typedefs(ctype)
         is_callback = isinstance(stripped, ir.Pointer) and isinstance(
             ir.strip_typedefs(stripped.pointee), ir.FunctionType)
-        annotation = "Optional[Callable[..., Any]]" if is_callback else _value(ctype, result=False)
+        # a callback parameter also takes an address: a pointer macro such as SIG_IGN is an int
+        annotation = "Union[Callable[..., Any], int, None]" if is_callback else _value(ctype, result=False)
         params.append(f"{param_name}: {annotation}")
     if params:
         params.append("/")

@@ -143,7 +143,7 @@ class _Encoder:
         if isinstance(declaration, ir.Enum):
             return self.type_ref(declaration.underlying)
         if isinstance(declaration, ir.Constant):
-            return self.specs.intern(_value_spec(declaration.value))
+            return self.specs.intern(_value_spec(declaration.value, declaration.ctype))
         if isinstance(declaration, ir.Alias):
             return self.index[declaration.target]
         return self.specs.intern(self._record_spec(declaration))
@@ -165,9 +165,11 @@ class _Encoder:
         return ";".join(parts)
 
 
-def _value_spec(value: ir.ConstantValue) -> str:
+def _value_spec(value: ir.ConstantValue, ctype: ir.CType) -> str:
     if value is None:
         return "n"
+    if isinstance(value, int) and isinstance(ctype, ir.Pointer):
+        return f"a{value}"  # an address: `check` compares it as a pointer, not as an integer
     if isinstance(value, bool):
         return f"i{int(value)}"
     if isinstance(value, int):

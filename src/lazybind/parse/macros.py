@@ -128,10 +128,12 @@ def _strings_and_pointers(main_path, main_source, args, strings, pointers):
     for macro in pointers:
         cursor = probe.cursors.get(macro.name)
         value = clang_api.evaluate(cursor) if cursor is not None else None
-        if value == 0 and macro.name not in probe.errors:
-            constants[macro.name] = ir.Constant(macro.name, macro.location, None, ir.Pointer(ir.VOID))
-        else:
+        if value is None or macro.name in probe.errors:
+            # an address only the linker knows (`&some_variable`)
             skipped.append(ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL"))
+        else:
+            # NULL is None; a fixed address (MAP_FAILED, SIG_IGN, SQLITE_TRANSIENT) is an int
+            constants[macro.name] = ir.Constant(macro.name, macro.location, value or None, ir.Pointer(ir.VOID))
     return constants, skipped
 
 
