@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import clang.cindex as cindex
 
@@ -134,6 +134,63 @@ def parse(main_path: str, main_source: str, args: Sequence[str]) -> TranslationU
     except cindex.TranslationUnitLoadError as error:
         raise InputError(f"libclang could not parse the headers: {error}") from None
     return TranslationUnit(tu)
+
+
+@dataclass(frozen=True)
+class Position:
+    path: str  # "" for what the compiler predefines
+    line: int
+    column: int
+    offset: int
+
+
+class Positions:
+    """Where cursors are, in one libclang call each: cindex's SourceLocation asks again for every
+    attribute read and makes a File object for every file name. File names are kept per CXFile
+    (one object per translation unit: use one Positions per unit)."""
+
+    def __init__(self) -> None:
+        self._paths: Dict[int, str] = {}
+        # out-parameters reused by every call (a Positions is used by one thread)
+        self._source = ctypes.c_void_p()
+        self._numbers = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+        self._out = (ctypes.byref(self._source), *(ctypes.byref(n) for n in self._numbers))
+
+    def of(self, cursor: Cursor) -> Position:
+        where, file_name = _position_functions()
+        where(_lib().clang_getCursorLocation(cursor), *self._out)
+        source = self._source.value
+        path = ""
+        if source:
+            path = self._paths.get(source)
+            if path is None:
+                path = self._paths[source] = str(file_name(source))
+        line, column, offset = self._numbers
+        return Position(path, line.value, column.value, offset.value)
+
+
+@functools.lru_cache(maxsize=None)
+def _position_functions():
+    """Own prototypes of two libclang functions taking a CXFile as a plain pointer (cindex's
+    want a File object, made anew for every read)."""
+    lib = cindex.conf.lib
+    where = lib["clang_getInstantiationLocation"]
+    where.argtypes = [cindex.SourceLocation, ctypes.POINTER(ctypes.c_void_p)] + [
+        ctypes.POINTER(ctypes.c_uint)] * 3
+    where.restype = None
+    file_name = lib["clang_getFileName"]
+    file_name.argtypes = [ctypes.c_void_p]
+    file_name.restype = cindex._CXString
+    file_name.errcheck = cindex._CXString.from_result
+    return where, file_name
+
+
+def argument_types(function_type: Type) -> List[Type]:
+    """The parameter types of a prototype. cindex's `argument_types()` builds a new Sequence
+    class on every call, which costs more than the parse of a header's functions."""
+    lib = _lib()
+    return [lib.clang_getArgType(function_type, number)
+            for number in range(lib.clang_getNumArgTypes(function_type))]
 
 
 def is_function_like_macro(cursor: Cursor) -> bool:

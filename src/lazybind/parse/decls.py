@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from .. import ir
-from .clang_api import Cursor, CursorKind, Type, TypeKind
+from .clang_api import Cursor, CursorKind, Positions, Type, TypeKind, argument_types
 from .paths import PathDisplay
 
 _PRIMITIVE_KINDS = {
@@ -59,6 +59,7 @@ class DeclarationCollector:
         self._records_in_progress: Set[str] = set()
         self._typedef_refs: Dict[str, ir.TypedefRef] = {}
         self._converted: Dict[Tuple[TypeKind, str], ir.CType] = {}
+        self._positions = Positions()  # the collector reads one translation unit
         self._handlers: Dict[CursorKind, Callable[[Cursor], None]] = {
             CursorKind.FUNCTION_DECL: self._function,
             CursorKind.VAR_DECL: self._variable,
@@ -83,9 +84,8 @@ class DeclarationCollector:
                 handler(cursor)
 
     def location(self, cursor: Cursor) -> ir.Location:
-        loc = cursor.location
-        name = loc.file.name if loc.file else ""
-        return ir.Location(self._display(name), loc.line, loc.column)
+        where = self._positions.of(cursor)
+        return ir.Location(self._display(where.path), where.line, where.column)
 
     def skip(self, cursor: Cursor, name: str, reason: str) -> None:
         self.skipped.append(ir.Skipped(name or "<unnamed>", self.location(cursor), reason))
@@ -128,27 +128,27 @@ class DeclarationCollector:
     def _inclusion(self, cursor: Cursor) -> None:
         """The main file's own #include lines tell which file each named header is, even one
         an earlier header already included (a guarded re-inclusion adds no inclusion record)."""
-        location = cursor.location
-        if location.file and location.file.name == self._main_path:
+        where = self._positions.of(cursor)
+        if where.path == self._main_path:
             included = cursor.get_included_file()
             if included is not None:
-                self.main_inclusions[location.line] = included.name
+                self.main_inclusions[where.line] = included.name
 
     def _macro(self, cursor: Cursor) -> None:
-        location = cursor.location  # one libclang query gives file, line, column and offset
-        if not location.file:
+        where = self._positions.of(cursor)
+        if not where.path:
             return  # predefined by the compiler
         name = cursor.spelling
-        path = location.file.name
-        rest = _logical_line(self._read_file(path), location.offset + len(name.encode()))
+        path = where.path
+        rest = _logical_line(self._read_file(path), where.offset + len(name.encode()))
         if rest.startswith("("):
             return  # function-like
-        body = _COMMENT.sub(" ", rest).strip()
+        body = (_COMMENT.sub(" ", rest) if "/" in rest else rest).strip()
         if not body or name.startswith("__builtin"):
             return  # include guards and other empty macros
         self.macros.pop(name, None)  # a later definition wins, and is ordered last
         self.macros[name] = MacroDefinition(
-            name, ir.Location(self._display(path), location.line, location.column), body
+            name, ir.Location(self._display(path), where.line, where.column), body
         )
 
     # -- records -------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ class DeclarationCollector:
             align = cursor.type.get_align()
             if align > self.records[name].align:
                 self.records[name] = dataclasses.replace(self.records[name], align=align)
-        compiler_internal = name.startswith("__builtin_") or not cursor.location.file
+        compiler_internal = name.startswith("__builtin_") or not self._positions.of(cursor).path
         if not names_itself and not compiler_internal:
             self.typedefs[name] = ir.Typedef(name, self.location(cursor), target)
         return ref
@@ -305,7 +305,7 @@ class DeclarationCollector:
         return ir.Array(self.convert(ctype.element_type), None)
 
     def _prototype(self, ctype: Type) -> ir.CType:
-        params = tuple(self.convert(arg) for arg in ctype.argument_types())
+        params = tuple(self.convert(arg) for arg in argument_types(ctype))
         return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic())
 
     def _no_prototype(self, ctype: Type) -> ir.CType:
@@ -313,6 +313,7 @@ class DeclarationCollector:
 
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_CONTINUATION = re.compile(r"\\\r?\n")
 
 
 def _logical_line(data: bytes, start: int) -> str:
@@ -327,7 +328,7 @@ def _logical_line(data: bytes, start: int) -> str:
             break
         end += 1
     text = data[start:end].decode("utf-8", "replace")
-    return re.sub(r"\\\r?\n", " ", text)
+    return _CONTINUATION.sub(" ", text) if "\\" in text else text
 
 
 def _comment_text(raw: str) -> str:
