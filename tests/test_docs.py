@@ -36,9 +36,12 @@ def blocks(page: Path):
         yield language, attributes, match.group(2)
 
 
+def tidy(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
 def matches(shown: str, actual: str) -> bool:
     """`actual` is what `shown` says, `...` standing for any text (also several lines)."""
-    tidy = lambda text: "\n".join(line.rstrip() for line in text.strip().splitlines())
     pattern = r"[\s\S]*?".join(re.escape(piece) for piece in tidy(shown).split("..."))
     return re.fullmatch(pattern, tidy(actual)) is not None
 
