@@ -59,7 +59,7 @@ def evaluate_macros(
         if cursor is None or reason:
             skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
             continue
-        target = _named_object(cursor)
+        target = _named_object(cursor) if _NAME_OR_CALL.match(macro.body) else None
         if target in exported and target != macro.name:
             aliases.append(ir.Alias(macro.name, macro.location, target))
             continue
@@ -135,6 +135,11 @@ def _strings_and_pointers(main_path, main_source, args, strings, pointers):
             # NULL is None; a fixed address (MAP_FAILED, SIG_IGN, SQLITE_TRANSIENT) is an int
             constants[macro.name] = ir.Constant(macro.name, macro.location, value or None, ir.Pointer(ir.VOID))
     return constants, skipped
+
+
+# A body that can name a function or variable: a name, or a call of a function-like macro
+# (`__MPN(add_n)`), in parentheses or not. Only these probes are walked to find out (cheaply).
+_NAME_OR_CALL = re.compile(r"[\s(]*[A-Za-z_]\w*\s*(\(.*\))?[\s)]*$", re.S)
 
 
 def _named_object(probe) -> Optional[str]:
