@@ -30,7 +30,7 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
     declarations = read_declarations(options, progress)
     _check_release_pairs(options, declarations)
     libraries = describe_libraries(options.libraries)
-    tables = encode(declarations, libraries, __version__, compile_options(options))
+    tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
     progress("confirming record layouts with the C compiler")
     declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
@@ -59,7 +59,7 @@ def _confirm_layouts(declarations: ir.Declarations, tables, libraries, options: 
             if isinstance(d, ir.Record) and d.name in confirmation.disagreements else d
             for d in declarations.declarations)
         declarations = replace(declarations, declarations=refused)
-        tables = encode(declarations, libraries, __version__, compile_options(options))
+        tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
     return replace(declarations, layouts=confirmation.note), tables.with_meta(
         layouts=confirmation.note)
 

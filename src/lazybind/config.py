@@ -4,7 +4,7 @@
     headers = ["zlib.h"]
     libraries = ["z"]
     output = "src/pkg/zlib_ffi.py"
-    # optional: include_dirs, defines, scope, only, exclude, target, stubs, and
+    # optional: include_dirs, defines, scope, only, exclude, target, stubs, docstrings, and
     # release = {sqlite3 = "sqlite3_close"}: what __lazybind__.scoped(x) calls for that type
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Optional
 from .errors import InputError
 
 _KEYS = {"headers", "libraries", "output", "include_dirs", "defines", "scope", "only", "exclude",
-         "target", "stubs", "release"}
+         "target", "stubs", "release", "docstrings"}
 
 
 def load_bindings(path: str = "pyproject.toml") -> Dict[str, Dict[str, Any]]:

@@ -25,6 +25,7 @@ class Options:
     target: Optional[str] = None
     stubs: bool = False
     release: Tuple[Tuple[str, str], ...] = ()  # (C type name, function releasing it), sorted
+    docstrings: bool = False  # header comments in the module too, for help() (stubs have them)
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -55,6 +56,8 @@ class Options:
         if self.target:
             words += ["--target", self.target]
         words += [w for pair in self.release for w in ("--release", "=".join(pair))]
+        if self.docstrings:
+            words.append("--docstrings")
         return words
 
 

@@ -32,6 +32,8 @@ names and specs count those prefixes: the runtime slices the module's text as it
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, one per line.
 * libraries one per line: the name given to --library, a tab, the soname found at generation.
+* docs     (with --docstrings) base64 of zlib-compressed JSON {entry index: the function's header
+           comment}, decoded the first time a function's __doc__ is asked for.
 * meta     one line of JSON: generator version, libraries, headers, the options to compile them
            again, and `layouts`: which C compiler confirmed the record layouts at generation (or
            why none did). Read only when `__lazybind__` is asked about them.
@@ -227,7 +229,10 @@ class Binding:
         if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
             function.errcheck = _reraise_callback_error  # only calls that take callbacks pay for it
         if spec[0] == "V":
-            return _variadic(function, name, len(argtypes))
+            wrapper = _variadic(function, name, len(argtypes))
+            if "docs" in self._sections:
+                wrapper.__doc__ = self.doc_of(name)
+            return wrapper
         return function
 
     def _signature(self, spec, name):
@@ -299,8 +304,24 @@ class Binding:
             with self._lock:
                 library = self._libraries[number]
                 if library is None:
-                    library = self._libraries[number] = open_library(self._library_specs[number])
+                    library = open_library(self._library_specs[number])
+                    if "docs" in self._sections and library is not ctypes.pythonapi:
+                        # this CDLL's own function class: its functions' help() shows the header
+                        # comment, decompressed on the first ask
+                        library._FuncPtr.__doc__ = property(lambda f: self.doc_of(f.__name__))
+                    self._libraries[number] = library
         return library
+
+    def doc_of(self, name):
+        """The header comment of function `name` (kept with --docstrings), or None."""
+        docs = self._sections.get("_docs")
+        if docs is None:
+            import json
+            import zlib
+
+            docs = self._sections["_docs"] = json.loads(
+                zlib.decompress(base64.b64decode(self._sections.get("docs", ""))))
+        return docs.get(str(self.index_of(name)))
 
     # -- types ---------------------------------------------------------------------------------
 
