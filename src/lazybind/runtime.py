@@ -32,6 +32,8 @@ names and specs count those prefixes: the runtime slices the module's text as it
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, one per line.
 * libraries one per line: the name given to --library, a tab, the soname found at generation.
+* target   (with --target) the triple: on a machine of another architecture only the constants
+           are usable, everything else raises UnsupportedTypeError.
 * docs     (with --docstrings) base64 of zlib-compressed JSON {entry index: the function's header
            comment}, decoded the first time a function's __doc__ is asked for.
 * meta     one line of JSON: generator version, libraries, headers, the options to compile them
@@ -133,6 +135,7 @@ class Binding:
         self._sections = sections
         self._library_specs = [dict(zip(("name", "soname"), line.split("\t")))
                                for line in section_lines(sections["libraries"])]
+        self._foreign = _foreign_target(section_lines(sections.get("target", "")))
         self._state = bytearray(len(self._entries))
         self._sample = None
         self._built = set()  # records whose fields are laid out (or refused)
@@ -217,6 +220,8 @@ class Binding:
         if self._state[index] == MISSING:
             raise self._missing[index]
         kind, _, _, ref = unpack_entry(self._entries[index])
+        if self._foreign and kind != KIND_CONSTANT:
+            raise UnsupportedTypeError("%s: %s" % (self.name_at(index), self._foreign))
         return _MATERIALIZERS[kind](self, index, ref)
 
     def _function(self, index, ref):
@@ -849,6 +854,26 @@ def _promote(value):
 
 
 _ABSENT = object()
+def _architecture(name):
+    name = name.lower()
+    if name in ("i386", "i486", "i586", "i686", "x86"):
+        return "i686"
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(name, name)
+
+
+def _foreign_target(target_lines):
+    """Why a module made with --target for another architecture cannot build its types and
+    functions here ("" when it can): ctypes lays out only this interpreter's ABI."""
+    if not target_lines:
+        return ""
+    here = getattr(sys.implementation, "_multiarch", "") or os.uname().machine
+    wanted, actual = _architecture(target_lines[0].split("-")[0]), _architecture(here.split("-")[0])
+    if wanted == actual:
+        return ""
+    return ("the module was generated with --target %s, for another architecture than this "
+            "interpreter's (%s): only its constants can be used here" % (target_lines[0], here))
+
+
 _MATERIALIZERS = {
     KIND_FUNCTION: Binding._function,
     KIND_VARIABLE: Binding._variable,

@@ -147,3 +147,11 @@ def test_the_cli_summary_counts_refused_records_and_verbose_names_them(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 records refused at use (the C compiler disagrees with clang)" in result.stderr
     assert "disputed.h:3:8: refused struct_disputed: the C compiler" in result.stderr
+
+
+def test_a_32_bit_module_imported_here_gives_constants_and_refuses_the_rest(i686_module):
+    module = import_path(i686_module)
+    assert module.CLOCKS_PER_SEC == 1000000  # constants are the target's values, usable anywhere
+    for name in ("struct_mixed", "stat", "time_t"):
+        with pytest.raises(TypeError, match="generated with --target i686-linux-gnu"):
+            getattr(module, name)

@@ -42,6 +42,7 @@ class Tables:
     libraries: str
     meta: str  # JSON
     docs: str = ""  # base64 of zlib-compressed JSON {entry index: comment}; with --docstrings
+    target: str = ""  # the --target triple, when one was given
 
     def sections(self) -> Dict[str, str]:
         sections = {"meta": self.meta, "libraries": self.libraries, "names": self.names,
@@ -49,6 +50,8 @@ class Tables:
                     "locations": self.locations}
         if self.docs:
             sections["docs"] = self.docs
+        if self.target:
+            sections["target"] = self.target
         return sections
 
     def meta_dict(self) -> Dict[str, object]:
@@ -237,6 +240,7 @@ def encode(
         libraries=comment_lines(f"{spec['name']}\t{spec.get('soname') or ''}" for spec in libraries),
         meta=_meta_section(meta),
         docs=_docs_section(decls) if docstrings else "",
+        target=comment_lines([str(compile_options["target"])]) if compile_options.get("target") else "",
     )
 
 
