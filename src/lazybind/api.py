@@ -23,6 +23,7 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
     """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}; and the
     IR they came from, under "declarations". `progress` is told each step as it starts."""
     from .emit import encode, render_module
+    from .emit.module import render_split
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
@@ -39,7 +40,11 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
         progress("finding what ctypes cannot express")
         declarations = _with_refusals(declarations, tables)
     progress("writing the module")
-    rendered = {"module": render_module(declarations, tables, options.command_line())}
+    if options.data_file:
+        rendered = dict(zip(("module", "data"), render_split(declarations, tables,
+                                                             options.command_line())))
+    else:
+        rendered = {"module": render_module(declarations, tables, options.command_line())}
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
     rendered["declarations"] = declarations
@@ -145,6 +150,10 @@ def _output_files(output: str, rendered: Dict[str, str]) -> Dict[str, str]:
     files: Dict[str, str] = {output: rendered["module"]}
     if "stubs" in rendered:
         files[os.path.splitext(output)[0] + ".pyi"] = rendered["stubs"]
+    if "data" in rendered:
+        from .runtime import DATA_SUFFIX
+
+        files[os.path.splitext(output)[0] + DATA_SUFFIX] = rendered["data"]
     return files
 
 

@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--stubs", action="store_true", help="also write OUT.pyi")
     generate.add_argument("--docstrings", action="store_true",
                           help="keep header comments in OUT.py too, as the functions' __doc__")
+    generate.add_argument("--data-file", action="store_true",
+                          help="put the tables in OUT.lazybind beside a small OUT.py")
     generate.add_argument("--target", metavar="TRIPLE")
     generate.add_argument("--release", action="append", default=[], metavar="TYPE=FUNCTION",
                           help="__lazybind__.scoped(x) releases a TYPE with FUNCTION")
@@ -85,6 +87,7 @@ def _generate(args: argparse.Namespace) -> int:
         headers=args.headers, library=args.library, include_dirs=args.include_dirs,
         defines=args.defines, scope=args.scope, only=args.only, exclude=args.exclude,
         target=args.target, stubs=args.stubs, release=args.release, docstrings=args.docstrings,
+        data_file=args.data_file,
     )
     if args.check:
         if api.is_current(args.output, **options):

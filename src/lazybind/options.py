@@ -26,6 +26,7 @@ class Options:
     stubs: bool = False
     release: Tuple[Tuple[str, str], ...] = ()  # (C type name, function releasing it), sorted
     docstrings: bool = False  # header comments in the module too, for help() (stubs have them)
+    data_file: bool = False  # tables in OUT.lazybind, for imports that compile the source each time
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -58,6 +59,8 @@ class Options:
         words += [w for pair in self.release for w in ("--release", "=".join(pair))]
         if self.docstrings:
             words.append("--docstrings")
+        if self.data_file:
+            words.append("--data-file")
         return words
 
 

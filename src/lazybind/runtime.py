@@ -52,6 +52,7 @@ from array import array
 KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS = range(7)
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
+DATA_SUFFIX = ".lazybind"  # with --data-file: OUT.lazybind holds the loader and every section
 _SAMPLE_STEP = 64
 _BITFIELD_STORAGE = {"pchar": ctypes.c_byte, "pbool": ctypes.c_ubyte}
 

@@ -1016,18 +1016,27 @@ class _Comparer:
 
 # -- the entry point -------------------------------------------------------------------------------
 
+def _module_data(path: str) -> str:
+    """The text holding the module's data sections: the module, or its --data-file beside it."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+        if "\n#@runtime\n" in source:
+            return source
+        data_path = os.path.splitext(path)[0] + rt.DATA_SUFFIX
+        with open(data_path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as error:
+        raise CheckError(f"cannot read {error.filename or path}: {error.strerror or error}")
+
+
 def check_module(path) -> Report:
     """Compare the module at `path` with what the system C compiler computes for its headers."""
     import time
 
     started = time.perf_counter()
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            source = handle.read()
-    except OSError as error:
-        raise CheckError(f"cannot read {path}: {error.strerror or error}")
-    tables = _Tables(source)
+    tables = _Tables(_module_data(path))
     target = (tables.meta.get("compile") or {}).get("target") or ""
     compiler = _find_compiler(target)
     report = Report(module=path, compiler=compiler.display, target=compiler.target)
