@@ -13,7 +13,6 @@ import sys
 
 import pytest
 
-import lazybind
 from lazybind import runtime as rt
 from lazybind.verify import check_module
 from conftest import bind_text, import_path, run_c

@@ -7,10 +7,9 @@ as comment lines the module reads on first use; nothing from a header is ever Py
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from .. import ir
 from ..runtime import DATA_SUFFIX
