@@ -11,6 +11,7 @@ CDEF = """
 unsigned long crc32(unsigned long crc, const unsigned char *buf, unsigned int len);
 unsigned long adler32(unsigned long adler, const unsigned char *buf, unsigned int len);
 const char *zlibVersion(void);
+int sqlite3_libversion_number(void);
 unsigned long zlibCompileFlags(void);
 
 struct timespec { long tv_sec; long tv_nsec; ...; };
@@ -21,6 +22,7 @@ extern "Python" int bench_compare(const void *, const void *);
 
 SOURCE = """
 #include <zlib.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <time.h>
 """
@@ -29,7 +31,7 @@ SOURCE = """
 def build(outdir):
     ffibuilder = FFI()
     ffibuilder.cdef(CDEF)
-    ffibuilder.set_source("bench_cffi_api", SOURCE, libraries=["z"])
+    ffibuilder.set_source("bench_cffi_api", SOURCE, libraries=["z", "sqlite3"])
     return ffibuilder.compile(tmpdir=outdir, verbose=False)
 
 

@@ -3,6 +3,7 @@
 
     python benchmarks/run.py            # full run (a few minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer repeats, scaling without ctypesgen at 100k
+    python benchmarks/run.py --compiled # only the compiled fast path's section (benchmarks/compiled.py)
 
 Installs what it needs if missing (ctypesgen, cffi and matplotlib with pip into this
 environment; ctypeslib2 with the `clang` bindings matching our libclang into a venv of its own,
@@ -915,7 +916,13 @@ def main():
     ap.add_argument("--plot", default=os.path.join(HERE, "scaling.png"))
     ap.add_argument("--render", action="store_true",
                     help="only rewrite RESULTS.md and the plot from the last run's measurements")
+    ap.add_argument("--compiled", action="store_true",
+                    help="only measure the compiled fast path and rewrite its section of RESULTS.md")
     args = ap.parse_args()
+    if args.compiled:
+        import compiled
+        compiled.main(args.output)
+        return
     if args.render:
         with open(os.path.join(WORK, "results.pickle"), "rb") as f:
             render(pickle.load(f), args)
@@ -1071,6 +1078,8 @@ def render(data, args):
     total = data["measure_s"] + time.perf_counter() - t0
     write_results(args.output, settings, info, gens, counts, imports, firsts, floors, steady,
                   scaling, goals, total)
+    import compiled
+    compiled.write_section(args.output)  # measured by --compiled; kept across full runs
     log("wrote", rel(args.output), "and", rel(args.plot), "in %.0f s" % total)
 
 

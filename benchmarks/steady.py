@@ -44,17 +44,22 @@ def ctypes_qsort_stmt(qsort, callback_type):
     return stmt, env, check
 
 
+def attempt(entries, name, make):
+    """Set up one variant (`make` gives statement, globals, check) and append it to `entries`."""
+    try:
+        stmt, env, check = make()
+        check()
+        entries.append((name, stmt, env, None))
+    except Exception as exc:  # a peer that cannot do it: recorded, not hidden
+        entries.append((name, None, None, first_line(exc)))
+
+
 def variants(moddir):
     sys.path.insert(0, moddir)
     out = {"crc32": [], "clock_gettime": [], "qsort": []}
 
     def add(bench, name, make):
-        try:
-            stmt, env, check = make()
-            check()
-            out[bench].append((name, stmt, env, None))
-        except Exception as exc:  # a peer that cannot do it: recorded, not hidden
-            out[bench].append((name, None, None, first_line(exc)))
+        attempt(out[bench], name, make)
 
     # ---- crc32(0, NULL, 0) --------------------------------------------------------------
     def crc_ctypes(f):
@@ -228,9 +233,10 @@ def variants(moddir):
     return out
 
 
-def measure(moddir, repeats):
+def measure(moddir, repeats, make_variants=variants):
+    """{bench: [{variant, ns, error}]}: the best of `repeats` interleaved rounds per variant."""
     result = {}
-    for bench, entries in variants(moddir).items():
+    for bench, entries in make_variants(moddir).items():
         timers = []
         for name, stmt, env, error in entries:
             if error is None:

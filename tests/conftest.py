@@ -45,22 +45,45 @@ def run_c(tmp_path, source, args=()):
     return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
 
 
+# The behaviour tests run against both backends of a generated module: plain ctypes, and the
+# compiled fast path (lazybind generate --compiled), which must give identical results.
+BACKENDS = ["ctypes", "compiled"]
+
+
 @pytest.fixture(scope="session")
 def gen_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("generated")
 
 
 @pytest.fixture(scope="session")
+def compiled_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("compiled")
+
+
+@pytest.fixture(scope="session")
 def zlib_path(gen_dir):
-    out = gen_dir / "zlib_ffi.py"
-    lazybind.generate(["zlib.h"], library="z", output=str(out))
-    return out
+    return bind_header(gen_dir, "zlib", ["zlib.h"], library="z")
 
 
 @pytest.fixture(scope="session")
 def sqlite_path(gen_dir):
-    out = gen_dir / "sqlite_ffi.py"
-    lazybind.generate(["sqlite3.h"], library="sqlite3", output=str(out))
+    return bind_header(gen_dir, "sqlite", ["sqlite3.h"], library="sqlite3")
+
+
+@pytest.fixture(scope="session")
+def zlib_compiled_path(compiled_dir):
+    return bind_header(compiled_dir, "zlib", ["zlib.h"], library="z", compiled=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_compiled_path(compiled_dir):
+    return bind_header(compiled_dir, "sqlite", ["sqlite3.h"], library="sqlite3", compiled=True)
+
+
+def bind_header(directory, stem, headers, **options):
+    """Generate DIRECTORY/STEM_ffi.py from `headers`; return that path."""
+    out = directory / f"{stem}_ffi.py"
+    lazybind.generate(headers, output=str(out), **options)
     return out
 
 
@@ -68,9 +91,7 @@ def bind_text(directory, stem, text, **options):
     """Write `text` as DIRECTORY/STEM.h and generate DIRECTORY/STEM_ffi.py from it; return that path."""
     header = directory / f"{stem}.h"
     header.write_text(text)
-    out = directory / f"{stem}_ffi.py"
-    lazybind.generate([str(header)], output=str(out), **options)
-    return out
+    return bind_header(directory, stem, [str(header)], **options)
 
 
 @pytest.fixture(scope="session")
@@ -79,18 +100,31 @@ def libc_path(gen_dir):
 
 
 @pytest.fixture(scope="session")
-def zlib_mod(zlib_path):
-    return import_path(zlib_path)
+def libc_compiled_path(compiled_dir):
+    return bind_text(compiled_dir, "libc", LIBC_WRAPPER, library=["c", "m"], compiled=True)
 
 
-@pytest.fixture(scope="session")
-def sqlite_mod(sqlite_path):
-    return import_path(sqlite_path)
+def _backend_module(request, stem):
+    """The module STEM_ffi on the backend the test is parametrized with (asserted in use)."""
+    suffix = "_path" if request.param == "ctypes" else "_compiled_path"
+    module = import_path(request.getfixturevalue(stem + suffix))
+    assert module.__lazybind__.backend == request.param
+    return module
 
 
-@pytest.fixture(scope="session")
-def libc_mod(libc_path):
-    return import_path(libc_path)
+@pytest.fixture(scope="session", params=BACKENDS)
+def zlib_mod(request):
+    return _backend_module(request, "zlib")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def sqlite_mod(request):
+    return _backend_module(request, "sqlite")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def libc_mod(request):
+    return _backend_module(request, "libc")
 
 
 def python_in_subprocess(code, cwd=None, env=None):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from dataclasses import replace
 from typing import Dict, Optional, Sequence, Union
 
 from . import __version__, ir
-from .errors import InputError
+from .errors import BuildWarning, InputError
 from .options import Options, make_options
 from .progress import Steps, no_progress
 
@@ -19,9 +20,10 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
     return read_declarations(make_options(headers, **options))
 
 
-def render(options: Options, progress: Steps = no_progress) -> dict:
-    """The files `options` describe: {"module": text} and, with stubs, {"stubs": text}; and the
-    IR they came from, under "declarations". `progress` is told each step as it starts."""
+def render(options: Options, output: Optional[str] = None, progress: Steps = no_progress) -> dict:
+    """The files `options` describe: {"module": text}, with stubs {"stubs": text}, with the
+    compiled path {"extension": lazybind.emit.extension.Extension} (named after `output`); and
+    the IR they came from, under "declarations". `progress` is told each step as it starts."""
     from .emit import encode, render_module
     from .emit.module import render_split
     from .emit.stubs import render_stubs
@@ -39,15 +41,21 @@ def render(options: Options, progress: Steps = no_progress) -> dict:
     if not options.target:  # ctypes here can build only this machine's layouts
         progress("finding what ctypes cannot express")
         declarations = _with_refusals(declarations, tables)
+    rendered = {"declarations": declarations}
+    if options.compiled:
+        progress("writing the compiled fast path")
+        rendered["extension"] = _render_extension(declarations, output)
+        if rendered["extension"].source is not None:
+            tables = tables.with_meta(compiled={"module": rendered["extension"].name,
+                                                "tables": rendered["extension"].digest})
     progress("writing the module")
     if options.data_file:
-        rendered = dict(zip(("module", "data"), render_split(declarations, tables,
-                                                             options.command_line())))
+        rendered.update(zip(("module", "data"), render_split(declarations, tables,
+                                                            options.command_line())))
     else:
-        rendered = {"module": render_module(declarations, tables, options.command_line())}
+        rendered["module"] = render_module(declarations, tables, options.command_line())
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
-    rendered["declarations"] = declarations
     return rendered
 
 
@@ -90,8 +98,17 @@ def _with_refusals(declarations: ir.Declarations, tables) -> ir.Declarations:
     return replace(declarations, refused_at_use=tuple(found))
 
 
-def summarize(declarations: ir.Declarations) -> str:
-    """`191 functions, 28 records, 648 constants, ...; 390 skipped (302 name already used, ...)`."""
+def _render_extension(declarations: ir.Declarations, output: Optional[str]):
+    from .emit.extension import extension_name, render_extension
+
+    if output is None:
+        raise InputError("the compiled fast path needs an output file (-o OUT.py)")
+    return render_extension(declarations, extension_name(output), __version__)
+
+
+def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None) -> str:
+    """`191 functions, 28 records, 648 constants, ...; 390 skipped (302 name already used, ...)`,
+    and with the compiled path `; compiled: 170 of 191 functions (12 variadic, ...)`."""
     kinds = Counter(type(d).__name__.lower() for d in declarations.declarations)
     plural = {"function": "functions", "variable": "variables", "record": "records",
               "enum": "enums", "typedef": "typedefs", "constant": "constants", "alias": "aliases"}
@@ -108,7 +125,14 @@ def summarize(declarations: ir.Declarations) -> str:
         skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
-    return (held or "nothing declared") + skipped
+    return (held or "nothing declared") + skipped + (_coverage(coverage) if coverage is not None else "")
+
+
+def _coverage(coverage: Counter) -> str:
+    total = sum(coverage.values())
+    rest = ", ".join(f"{count} {reason}" for reason, count in sorted(
+        coverage.items(), key=lambda item: (-item[1], item[0])) if reason != "compiled")
+    return f"; compiled: {coverage['compiled']} of {total} functions" + (f" ({rest} on ctypes)" if rest else "")
 
 
 def compile_options(options: Options) -> dict:
@@ -136,17 +160,34 @@ def generate(
     opts = make_options(headers, library=library, stubs=stubs, **options)
     if output is not None:
         _refuse_overwriting_inputs(output, opts.headers)
-    rendered = render(opts, progress)
+    rendered = render(opts, output, progress)
     if output is not None:
         from .writer import write_files_atomically
 
         write_files_atomically(_output_files(output, rendered))
+        if "extension" in rendered and rendered["extension"].source is not None:
+            progress("building the compiled fast path with the C compiler")
+            _build(output, rendered["extension"])
     if details is not None:
         details.append(rendered["declarations"])
+        if "extension" in rendered:
+            details.append(rendered["extension"].coverage)
     return rendered["module"]
 
 
-def _output_files(output: str, rendered: Dict[str, str]) -> Dict[str, str]:
+def _build(output: str, extension) -> None:
+    """Compile the extension beside `output`; a build that cannot happen is a warning only."""
+    from .extension_build import build_extension, extension_path
+
+    directory = os.path.dirname(output)
+    problem = build_extension(os.path.join(directory, extension.name + ".c"),
+                              extension_path(directory, extension.name))
+    if problem is not None:
+        warnings.warn(f"{output}: compiled fast path not built, the module uses ctypes: {problem}",
+                      BuildWarning, stacklevel=3)
+
+
+def _output_files(output: str, rendered: dict) -> Dict[str, str]:
     files: Dict[str, str] = {output: rendered["module"]}
     if "stubs" in rendered:
         files[os.path.splitext(output)[0] + ".pyi"] = rendered["stubs"]
@@ -154,13 +195,16 @@ def _output_files(output: str, rendered: Dict[str, str]) -> Dict[str, str]:
         from .runtime import DATA_SUFFIX
 
         files[os.path.splitext(output)[0] + DATA_SUFFIX] = rendered["data"]
+    extension = rendered.get("extension")
+    if extension is not None and extension.source is not None:
+        files[os.path.join(os.path.dirname(output), extension.name + ".c")] = extension.source
     return files
 
 
 def is_current(output: str, headers, library=None, stubs: bool = False, **options) -> bool:
     """True when `output` (and its stub) hold exactly what generation would write now."""
     opts = make_options(headers, library=library, stubs=stubs, **options)
-    for path, text in _output_files(output, render(opts)).items():
+    for path, text in _output_files(output, render(opts, output)).items():
         try:
             with open(path, encoding="utf-8", newline="") as handle:
                 if handle.read() != text:

@@ -6,10 +6,11 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from typing import Optional, Sequence
 
 from . import __version__
-from .errors import LazybindError
+from .errors import BuildWarning, LazybindError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--target", metavar="TRIPLE")
     generate.add_argument("--release", action="append", default=[], metavar="TYPE=FUNCTION",
                           help="__lazybind__.scoped(x) releases a TYPE with FUNCTION")
+    generate.add_argument("--compiled", action="store_true",
+                          help="also write and build a C extension that makes calls faster")
     generate.add_argument("--check", action="store_true",
                           help="write nothing; exit 1 when OUT.py is not what generation gives now")
     loudness = generate.add_mutually_exclusive_group()
@@ -74,6 +77,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BuildWarning)
+        status = _generate_files(args)
+    for warning in caught:
+        print(f"lazybind: warning: {warning.message}", file=sys.stderr)
+    return status
+
+
+def _generate_files(args: argparse.Namespace) -> int:
     from . import api
 
     if not args.headers:
@@ -87,7 +99,7 @@ def _generate(args: argparse.Namespace) -> int:
         headers=args.headers, library=args.library, include_dirs=args.include_dirs,
         defines=args.defines, scope=args.scope, only=args.only, exclude=args.exclude,
         target=args.target, stubs=args.stubs, release=args.release, docstrings=args.docstrings,
-        data_file=args.data_file,
+        data_file=args.data_file, compiled=args.compiled,
     )
     if args.check:
         if api.is_current(args.output, **options):
@@ -100,7 +112,7 @@ def _generate(args: argparse.Namespace) -> int:
     with for_stream(sys.stderr, args.output, quiet=args.quiet) as progress:
         api.generate(output=args.output, details=details, progress=progress, **options)
     if not args.quiet:
-        _say(f"{args.output}: {api.summarize(details[0])}")
+        _say(f"{args.output}: {api.summarize(*details)}")
         _warn_refusals(details[0].refused_at_use, everything=args.verbose)
     if args.verbose:
         for skipped in details[0].skipped:

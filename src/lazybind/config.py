@@ -5,7 +5,7 @@
     libraries = ["z"]
     output = "src/pkg/zlib_ffi.py"
     # optional: include_dirs, defines, scope, only, exclude, target, stubs, docstrings,
-    # data_file, and
+    # data_file, compiled, and
     # release = {sqlite3 = "sqlite3_close"}: what __lazybind__.scoped(x) calls for that type
 """
 
@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Optional
 from .errors import InputError
 
 _KEYS = {"headers", "libraries", "output", "include_dirs", "defines", "scope", "only", "exclude",
-         "target", "stubs", "release", "docstrings", "data_file"}
+         "target", "stubs", "release", "docstrings", "data_file", "compiled"}
 
 
 def load_bindings(path: str = "pyproject.toml") -> Dict[str, Dict[str, Any]]:
@@ -67,5 +67,5 @@ def generate_from_pyproject(check: bool = False, path: str = "pyproject.toml",
         with for_stream(sys.stderr, output, quiet=report is None) as progress:
             api.generate(output=output, details=details, progress=progress, **options)
         if report is not None:
-            report(f"{output}: {api.summarize(details[0])}")
+            report(f"{output}: {api.summarize(*details)}")
     return stale

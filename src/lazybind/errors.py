@@ -33,3 +33,7 @@ class CheckFailed(LazybindError):
     """`--check` or `lazybind check` found a difference (exit 1)."""
 
     exit_code = 1
+
+
+class BuildWarning(UserWarning):
+    """The compiled fast path could not be built; the module works without it, through ctypes."""

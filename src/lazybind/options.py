@@ -27,6 +27,7 @@ class Options:
     release: Tuple[Tuple[str, str], ...] = ()  # (C type name, function releasing it), sorted
     docstrings: bool = False  # header comments in the module too, for help() (stubs have them)
     data_file: bool = False  # tables in OUT.lazybind, for imports that compile the source each time
+    compiled: bool = False  # also write and build the C extension of the compiled fast path
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -61,6 +62,8 @@ class Options:
             words.append("--docstrings")
         if self.data_file:
             words.append("--data-file")
+        if self.compiled:
+            words += ["--compiled"]
         return words
 
 

@@ -145,6 +145,7 @@ class Binding:
         self._types = {}
         self._libraries = [None] * len(self._library_specs)
         self._missing = {}
+        self._extension = _ABSENT
         self.info = Info(self)
 
     # -- names --------------------------------------------------------------------------------
@@ -229,17 +230,40 @@ class Binding:
         name = self.name_at(index)
         spec = self.spec(ref)
         restype, argtypes = self._signature(spec, name)
-        function = self._symbol(index, lambda library: library[name])
-        function.restype = restype
-        function.argtypes = argtypes
-        if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
-            function.errcheck = _reraise_callback_error  # only calls that take callbacks pay for it
+        slot = self._compiled_slot(index)
+        if slot >= 0:
+            return self._symbol(
+                index, lambda library: self._bind_compiled(slot, library, name, restype, argtypes))
+        function = _prototype(self._symbol(index, lambda library: library[name]), restype, argtypes)
         if spec[0] == "V":
             wrapper = _variadic(function, name, len(argtypes))
             if "docs" in self._sections:
                 wrapper.__doc__ = self.doc_of(name)
             return wrapper
         return function
+
+    def extension(self):
+        """The module's compiled extension, or None; loaded on the first function access."""
+        if self._extension is _ABSENT:
+            with self._lock:
+                if self._extension is _ABSENT:
+                    self._extension = load_extension(
+                        self._namespace.get("__file__"), self._meta.get("compiled"))
+        return self._extension
+
+    def _compiled_slot(self, index):
+        """The function's slot in the compiled extension, or -1 (not compiled, or no extension)."""
+        extension = self.extension()
+        return -1 if extension is None else extension.slot(index)
+
+    def _bind_compiled(self, slot, library, name, restype, argtypes):
+        """The extension's function for `name` in `library` (AttributeError when it lacks it).
+        Calls with arguments the extension does not convert itself go to the ctypes function."""
+        fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes))
+        context = (fallback, _marker(restype), ctypes.Array, _reraise_callback_error, slot) + tuple(
+            _marker(t) for t in argtypes)  # the layout compiled_prelude.c describes
+        function = self._extension.bind(library._handle, context)
+        return fallback.function() if function is None else function
 
     def _signature(self, spec, name):
         result, _, params = spec[1:].partition(":")
@@ -826,6 +850,59 @@ def _reraise_callback_error(result, function, arguments):
     return result
 
 
+def _prototype(function, restype, argtypes):
+    """A ctypes function given its result and parameter types."""
+    function.restype = restype
+    function.argtypes = argtypes
+    if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
+        function.errcheck = _reraise_callback_error  # only calls that take callbacks pay for it
+    return function
+
+
+class _CtypesCall:
+    """The ctypes function behind a compiled one, made on the first call the extension hands
+    over (an argument it does not convert itself: byref(), an array of another type...)."""
+
+    __slots__ = ("_make", "_function")
+
+    def __init__(self, make):
+        self._make = make
+        self._function = None
+
+    def function(self):
+        if self._function is None:
+            self._function = self._make()
+        return self._function
+
+    def __call__(self, *args):
+        return self.function()(*args)
+
+
+def _marker(ctype):
+    """How the extension's context names a type: c_char_p takes and gives bytes, c_void_p ints."""
+    return bytes if ctype is ctypes.c_char_p else int if ctype is ctypes.c_void_p else ctype
+
+
+def load_extension(module_file, compiled):
+    """A module's compiled extension, or None when it has none, it was not built, it does not
+    load here, or it was built from other tables than the module's (`compiled["tables"]`)."""
+    if not compiled or not module_file:
+        return None
+    from importlib import machinery, util
+
+    name = compiled["module"]
+    path = os.path.join(os.path.dirname(module_file), name + machinery.EXTENSION_SUFFIXES[0])
+    if not os.path.isfile(path):
+        return None
+    try:
+        loader = machinery.ExtensionFileLoader(name, path)
+        extension = util.module_from_spec(util.spec_from_file_location(name, path, loader=loader))
+        loader.exec_module(extension)
+    except ImportError:
+        return None
+    return extension if getattr(extension, "TABLES", None) == compiled["tables"] else None
+
+
 def _variadic(function, name, fixed):
     """C's default argument promotions for the variable arguments of a `...` function."""
 
@@ -1017,9 +1094,17 @@ class Info:
     def selftest(self):
         return self._binding.selftest()
 
+    @property
+    def backend(self):
+        """"compiled" when the module's compiled extension is in use, else "ctypes"."""
+        return "ctypes" if self._binding.extension() is None else "compiled"
+
     def with_errno(self, function):
         """A variant of a resolved C function that saves errno for ctypes.get_errno(). The plain
         function does not: saving errno costs every call, and most calls do not need it."""
+        context = getattr(function, "__self__", None)
+        if isinstance(context, tuple) and context and isinstance(context[0], _CtypesCall):
+            function = context[0].function()  # a compiled function: its ctypes twin
         address = ctypes.cast(function, ctypes.c_void_p).value
         prototype = ctypes.CFUNCTYPE(function.restype, *(function.argtypes or ()), use_errno=True)
         return prototype(address)

@@ -1,0 +1,222 @@
+"""The compiled fast path (`lazybind generate --compiled`): what it adds to the ctypes backend
+(speed, overflow errors) and everything it must keep identical. The behaviour suites in
+tests/runtime run against both backends through the parametrized *_mod fixtures."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zlib
+
+import pytest
+
+import lazybind
+from conftest import bind_header, bind_text, import_path, python_in_subprocess, record_symbol_lookups
+from lazybind import ir
+from lazybind.emit.extension import NOT_AN_IDENTIFIER, classify, extension_name
+from lazybind.errors import BuildWarning
+
+EXTENSION_SUFFIX = __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES[0]
+
+
+@pytest.fixture(scope="module")
+def both(zlib_path, zlib_compiled_path):
+    return import_path(zlib_path), import_path(zlib_compiled_path)
+
+
+def error_of(call):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the point is to compare whatever is raised
+        return type(error), str(error)
+    return None
+
+
+def test_integers_out_of_range_raise_overflow_error_instead_of_truncating(zlib_compiled_path):
+    z = import_path(zlib_compiled_path)
+    for bad in (2 ** 64, -1):
+        with pytest.raises(OverflowError, match="argument 1: .* does not fit in unsigned long"):
+            z.crc32(bad, None, 0)
+    with pytest.raises(OverflowError, match="argument 3: 4294967296 does not fit in unsigned int"):
+        z.crc32(0, b"", 2 ** 32)
+    with pytest.raises(OverflowError, match="int"):
+        z.deflateInit_(None, 2 ** 31, z.ZLIB_VERSION, 0)
+    assert z.crc32(2 ** 64 - 1, b"", 0) == 2 ** 64 - 1 & 0xFFFFFFFF  # zlib keeps the low 32 bits
+
+
+def test_what_the_extension_does_not_convert_is_refused_as_ctypes_refuses_it(both):
+    plain, compiled = both
+    calls = [
+        lambda z: z.crc32(0.5, None, 0),  # a float for an integer
+        lambda z: z.crc32(0, None),  # too few arguments
+        lambda z: z.crc32(0, "text", 4),  # a str for a byte pointer
+        lambda z: z.deflate(z.z_stream(), 0),  # a struct where a pointer to it is wanted
+    ]
+    for call in calls:
+        assert error_of(lambda: call(compiled)) == error_of(lambda: call(plain))
+
+
+def test_pointer_parameters_take_buffers_ctypes_objects_and_addresses(both):
+    _, z = both
+    data = b"lazybind compiled"
+    expected = zlib.crc32(data)
+    array = (ctypes.c_ubyte * len(data)).from_buffer_copy(data)
+    for argument in (data, bytearray(data), memoryview(data), array, ctypes.create_string_buffer(data),
+                     ctypes.cast(array, ctypes.POINTER(ctypes.c_ubyte)), ctypes.addressof(array)):
+        assert z.crc32(0, argument, len(data)) == expected, type(argument)
+    with pytest.raises(ctypes.ArgumentError):
+        z.crc32(0, memoryview(data)[::2], 4)  # not contiguous: ctypes refuses it too
+
+
+def test_results_are_the_ctypes_backends_values_and_types(zlib_path, zlib_compiled_path):
+    plain, compiled = import_path(zlib_path), import_path(zlib_compiled_path)
+    for name, args in [("zlibVersion", ()), ("zError", (-3,)), ("zError", (99,)), ("get_crc_table", ()),
+                       ("crc32", (0, b"abc", 3)), ("zlibCompileFlags", ())]:
+        expected, got = getattr(plain, name)(*args), getattr(compiled, name)(*args)
+        assert type(got).__name__ == type(expected).__name__, name
+        if isinstance(expected, ctypes._Pointer):
+            expected, got = expected[0], got[0]
+        assert got == expected, name
+        context = getattr(compiled, name).__self__
+        assert context[0]._function is None, name  # the call never went through ctypes
+
+
+def test_struct_pointers_and_byref_reach_the_c_function(both):
+    _, z = both
+    stream = z.z_stream()
+    assert z.deflateInit_(ctypes.byref(stream), 6, z.ZLIB_VERSION, ctypes.sizeof(stream)) == z.Z_OK
+    pointer = ctypes.pointer(stream)
+    assert z.deflateParams(pointer, 9, 0) == z.Z_OK  # a pointer instance of the declared type
+    assert z.deflateEnd(pointer) == z.Z_OK
+
+
+@pytest.fixture(scope="module")
+def missing_pair(tmp_path_factory):
+    text = "#include <zlib.h>\nint deflateNewIn2099(int level);\ndouble cos(double);\n"
+    directory = tmp_path_factory.mktemp("missing_compiled")
+    plain = bind_text(directory, "plain", text, library=["z", "m"])
+    compiled = bind_text(directory, "extra", text, library=["z", "m"], compiled=True)
+    return import_path(plain), import_path(compiled)
+
+
+def test_missing_symbol_error_is_identical(missing_pair):
+    plain, compiled = missing_pair
+    assert compiled.__lazybind__.backend == "compiled"
+    expected = error_of(lambda: plain.deflateNewIn2099)
+    assert expected[0].__name__ == "MissingSymbolError"
+    assert error_of(lambda: compiled.deflateNewIn2099) == (expected[0], expected[1].replace("plain.h", "extra.h"))
+    with pytest.raises(AttributeError) as first:
+        compiled.deflateNewIn2099
+    with pytest.raises(AttributeError) as second:
+        compiled.deflateNewIn2099
+    assert second.value is first.value and not hasattr(compiled, "deflateNewIn2099")
+    assert compiled.cos(0.0) == 1.0 and type(compiled.cos).__name__ == "builtin_function_or_method"
+
+
+def test_without_the_extension_the_module_falls_back_to_ctypes(zlib_compiled_path, tmp_path):
+    shutil.copy(zlib_compiled_path, tmp_path / "zlib_ffi.py")
+    module = import_path(tmp_path / "zlib_ffi.py")
+    assert module.__lazybind__.backend == "ctypes"
+    assert isinstance(module.crc32, ctypes._CFuncPtr) and module.crc32(0, b"ab", 2) == zlib.crc32(b"ab")
+
+
+def test_an_extension_built_from_other_tables_is_not_used(zlib_compiled_path, sqlite_compiled_path, tmp_path):
+    shutil.copy(zlib_compiled_path, tmp_path / "zlib_ffi.py")
+    other = sqlite_compiled_path.parent / (extension_name("sqlite_ffi.py") + EXTENSION_SUFFIX)
+    shutil.copy(other, tmp_path / (extension_name("zlib_ffi.py") + EXTENSION_SUFFIX))
+    # renamed, it does not even load (its PyInit has the other name); a rebuilt one would be
+    # refused by its TABLES digest, which the next test checks
+    assert import_path(tmp_path / "zlib_ffi.py").__lazybind__.backend == "ctypes"
+
+
+def test_a_stale_extension_is_refused_by_its_digest(tmp_path):
+    header = tmp_path / "versioned.h"
+    header.write_text("unsigned long crc32(unsigned long, const unsigned char *, unsigned int);\n")
+    out = tmp_path / "versioned_ffi.py"
+    lazybind.generate([str(header)], library="z", output=str(out), compiled=True)
+    old_module = out.read_text()
+    header.write_text("unsigned long adler32(unsigned long, const unsigned char *, unsigned int);\n"
+                      "unsigned long crc32(unsigned long, const unsigned char *, unsigned int);\n")
+    lazybind.generate([str(header)], library="z", output=str(out), compiled=True)
+    out.write_text(old_module)  # the module from before, beside the extension of the new header
+    module = import_path(out)
+    assert module.__lazybind__.backend == "ctypes" and module.crc32(0, b"a", 1) == zlib.crc32(b"a")
+
+
+def test_no_compiler_is_a_warning_at_generation_and_the_module_uses_ctypes(tmp_path, monkeypatch):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    with pytest.warns(BuildWarning, match="compiled fast path not built.*no C compiler"):
+        out = bind_header(tmp_path, "nocc", ["zlib.h"], library="z", compiled=True)
+    assert (tmp_path / (extension_name(str(out)) + ".c")).is_file()
+    assert not (tmp_path / (extension_name(str(out)) + EXTENSION_SUFFIX)).exists()
+    module = import_path(out)
+    assert module.__lazybind__.backend == "ctypes" and module.crc32(0, b"ab", 2) == zlib.crc32(b"ab")
+
+
+def test_cli_reports_coverage_and_the_missing_compiler(tmp_path):
+    command = [sys.executable, "-m", "lazybind.cli", "generate", "zlib.h", "--library", "z",
+               "--compiled", "-o", str(tmp_path / "cli_ffi.py")]
+    environment = dict(os.environ, CC=str(tmp_path / "no-such-cc"))  # the build's compiler
+    run = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert run.returncode == 0, run.stderr
+    assert "lazybind: warning:" in run.stderr and "no C compiler" in run.stderr
+    assert "; compiled: 18" in run.stderr and "variadic" in run.stderr
+
+
+def test_output_is_deterministic_and_check_covers_the_c_source(zlib_compiled_path, tmp_path):
+    out = bind_header(tmp_path, "zlib", ["zlib.h"], library="z", compiled=True)
+    name = extension_name(str(out)) + ".c"
+    assert (tmp_path / name).read_bytes() == (zlib_compiled_path.parent / name).read_bytes()
+    assert out.read_bytes() == zlib_compiled_path.read_bytes()
+    assert lazybind.api.is_current(str(out), ["zlib.h"], library="z", compiled=True)
+    (tmp_path / name).write_text((tmp_path / name).read_text() + "\n")
+    assert not lazybind.api.is_current(str(out), ["zlib.h"], library="z", compiled=True)
+
+
+def test_import_loads_no_extension_and_first_use_adds_no_per_function_object(zlib_compiled_path):
+    code = f"""
+import sys
+sys.path.insert(0, {str(zlib_compiled_path.parent)!r})
+import zlib_ffi as z
+assert 'lazybind.so' not in open('/proc/self/maps').read() and 'ctypes' not in sys.modules
+assert z.crc32(0, None, 0) == 0
+extension = z.__lazybind__._binding.extension()
+print(sorted(n for n in vars(extension) if not n.startswith('__')))
+"""
+    assert python_in_subprocess(code).strip() == "['TABLES', 'bind', 'slot']"
+
+
+def test_threads_racing_first_calls_resolve_each_symbol_once(zlib_compiled_path):
+    module = import_path(zlib_compiled_path)
+    lookups = record_symbol_lookups(module.__lazybind__._binding)
+    names = ["crc32", "adler32", "crc32_z", "adler32_z", "zlibVersion", "compressBound"]
+    barrier = threading.Barrier(32)
+    seen = [dict() for _ in range(32)]
+
+    def worker(slot):
+        barrier.wait()
+        for name in names[slot % 6:] + names[:slot % 6]:
+            seen[slot][name] = getattr(module, name)
+        for _ in range(200):
+            assert module.crc32(0, b"abc", 3) == 0x352441C2
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(lookups) == sorted(names)
+    for name in names:
+        assert len({id(s[name]) for s in seen}) == 1
+
+
+def test_only_c_identifiers_reach_the_c_source():
+    location = ir.Location("x.h", 1)
+    int_type = ir.Primitive("int")
+    hostile = ir.Function('f"); system("x', location, ir.FunctionType(int_type, (int_type,)))
+    assert classify(hostile) == NOT_AN_IDENTIFIER
+    assert extension_name("dir/my-module.v2.py") == "_my_module_v2_lazybind"
