@@ -1102,9 +1102,7 @@ class Info:
     def with_errno(self, function):
         """A variant of a resolved C function that saves errno for ctypes.get_errno(). The plain
         function does not: saving errno costs every call, and most calls do not need it."""
-        context = getattr(function, "__self__", None)
-        if isinstance(context, tuple) and context and isinstance(context[0], _CtypesCall):
-            function = context[0].function()  # a compiled function: its ctypes twin
+        function = getattr(function, "_ctypes_", function)  # a compiled function's ctypes twin
         address = ctypes.cast(function, ctypes.c_void_p).value
         prototype = ctypes.CFUNCTYPE(function.restype, *(function.argtypes or ()), use_errno=True)
         return prototype(address)

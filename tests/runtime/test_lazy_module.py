@@ -41,7 +41,8 @@ def test_resolved_object_is_the_backends_function_and_cached(zlib_mod):
     if zlib_mod.__lazybind__.backend == "ctypes":
         assert isinstance(crc32, ctypes._CFuncPtr)
     else:
-        assert type(crc32).__name__ == "builtin_function_or_method" and crc32.__name__ == "crc32"
+        assert type(crc32).__name__ == "compiled_function" and crc32.__name__ == "crc32"
+        assert repr(crc32) == "<compiled C function crc32>"
     assert vars(zlib_mod)["crc32"] is crc32  # later accesses are plain module-dict lookups
     assert "crc32" in zlib_mod.__lazybind__.resolved()
 

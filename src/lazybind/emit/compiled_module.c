@@ -22,17 +22,99 @@ static PyObject *lb_slot(PyObject *module, PyObject *entry_object) {
     return PyLong_FromLong(-1);
 }
 
+/* A compiled function: a callable (vectorcall) holding its context and wrapper. Besides being
+ * called it answers `argtypes`, `restype` and `_ctypes_` from its ctypes twin, so code written
+ * for the ctypes backend (`f.argtypes[3]` as a callback prototype) works unchanged. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *context;
+    const char *name;
+    lb_wrapper wrapper;
+} lb_function;
+
+static PyObject *lb_function_call(PyObject *self, PyObject *const *args, size_t nargsf,
+                                  PyObject *kwnames) {
+    lb_function *function = (lb_function *)self;
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)  /* ctypes refuses them in its words */
+        return PyObject_Vectorcall(PyTuple_GET_ITEM(function->context, LB_FALLBACK), args, nargsf,
+                                   kwnames);
+    return function->wrapper(function->context, args, PyVectorcall_NARGS(nargsf));
+}
+
+static PyObject *lb_function_twin(PyObject *self, void *attribute) {
+    PyObject *twin = PyObject_CallMethod(PyTuple_GET_ITEM(((lb_function *)self)->context, LB_FALLBACK),
+                                         "function", NULL);
+    PyObject *value;
+    if (twin == NULL || attribute == NULL)
+        return twin;
+    value = PyObject_GetAttrString(twin, (const char *)attribute);
+    Py_DECREF(twin);
+    return value;
+}
+
+static PyObject *lb_function_name(PyObject *self, void *unused) {
+    return PyUnicode_FromString(((lb_function *)self)->name);
+}
+
+static PyObject *lb_function_repr(PyObject *self) {
+    return PyUnicode_FromFormat("<compiled C function %s>", ((lb_function *)self)->name);
+}
+
+static int lb_function_traverse(PyObject *self, visitproc visit, void *arg) {
+    Py_VISIT(((lb_function *)self)->context);
+    return 0;
+}
+
+static int lb_function_clear(PyObject *self) {
+    Py_CLEAR(((lb_function *)self)->context);
+    return 0;
+}
+
+static void lb_function_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    lb_function_clear(self);
+    PyObject_GC_Del(self);
+}
+
+static PyGetSetDef lb_function_getset[] = {
+    {"__name__", lb_function_name, NULL, NULL, NULL},
+    {"__qualname__", lb_function_name, NULL, NULL, NULL},
+    {"argtypes", lb_function_twin, NULL, NULL, "argtypes"},
+    {"restype", lb_function_twin, NULL, NULL, "restype"},
+    {"_ctypes_", lb_function_twin, NULL, "the ctypes function of the same C function", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+#ifndef Py_TPFLAGS_HAVE_VECTORCALL
+#define Py_TPFLAGS_HAVE_VECTORCALL _Py_TPFLAGS_HAVE_VECTORCALL  /* Python 3.8 */
+#endif
+
+static PyTypeObject lb_function_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "lazybind.compiled_function",
+    .tp_basicsize = sizeof(lb_function),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(lb_function, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_repr = lb_function_repr,
+    .tp_traverse = lb_function_traverse,
+    .tp_clear = lb_function_clear,
+    .tp_dealloc = lb_function_dealloc,
+    .tp_getset = lb_function_getset,
+};
+
 /* bind(handle, context) -> the function of the slot context[LB_SLOT], its address looked up
  * with dlsym in the library `handle` (a dlopen handle, as ctypes.CDLL._handle); AttributeError
  * when that library lacks it, so the runtime tries its next library exactly as with ctypes.
  * None when this process already bound the slot to another address (the same module file
  * imported again with another library): that module keeps the ctypes path for the name, since
- * a slot is never overwritten. Its method definition is filled here, on first use, so that the
- * tables need no relocation when the extension is loaded. Called with the GIL held. */
+ * a slot is never overwritten. The function type is readied here, on first use, not at import. */
 static PyObject *lb_bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t slot;
     const char *name;
     void *handle, *address, *expected = NULL;
+    lb_function *function;
     if (nargs != 2 || !PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) < LB_PARAMETER(0)) {
         PyErr_SetString(PyExc_TypeError, "bind(handle, context)");
         return NULL;
@@ -56,10 +138,18 @@ static PyObject *lb_bind(PyObject *module, PyObject *const *args, Py_ssize_t nar
     if (!__atomic_compare_exchange_n(&lb_slots[slot], &expected, address, 0, __ATOMIC_RELEASE,
                                      __ATOMIC_ACQUIRE) && expected != address)
         Py_RETURN_NONE;
-    lb_methods[slot].ml_name = name;
-    lb_methods[slot].ml_meth = lb_wrappers[lb_shapes[slot]];
-    lb_methods[slot].ml_flags = METH_FASTCALL;
-    return PyCFunction_NewEx(&lb_methods[slot], args[1], NULL);
+    if (PyType_Ready(&lb_function_type) < 0)
+        return NULL;
+    function = PyObject_GC_New(lb_function, &lb_function_type);
+    if (function == NULL)
+        return NULL;
+    function->vectorcall = lb_function_call;
+    Py_INCREF(args[1]);
+    function->context = args[1];
+    function->name = name;
+    function->wrapper = lb_wrappers[lb_shapes[slot]];
+    PyObject_GC_Track((PyObject *)function);
+    return (PyObject *)function;
 }
 
 static PyMethodDef lb_module_methods[] = {

@@ -13,9 +13,11 @@
 #include <Python.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum { LB_OK = 0, LB_CTYPES = 1, LB_ERROR = -1 };
+typedef PyObject *(*lb_wrapper)(PyObject *context, PyObject *const *args, Py_ssize_t nargs);
 #define LB_FALLBACK 0
 #define LB_RESULT 1
 #define LB_ARRAY 2

@@ -2,15 +2,15 @@
 functions whose signatures it can convert exactly, beside the ctypes path for the rest.
 
 The file is compiled_prelude.c, a generated part, then compiled_module.c. The generated part is
-one wrapper per signature shape and the lazy table in native form, one slot per function,
+one wrapper per signature shape (METH_FASTCALL's convention, called by compiled_module.c's
+function type through vectorcall) and the lazy table in native form, one slot per function,
 ordered as the runtime's entries (so a slot is found by a binary search of its entry index):
 
 * lb_entries       the runtime's entry index of each slot (ascending): the packed ids;
 * lb_names         one string of the functions' names, NUL-separated: what dlsym looks up;
 * lb_name_offsets  where each slot's name starts in lb_names;
 * lb_shapes        each slot's wrapper, an index into lb_wrappers;
-* lb_slots         one address per slot, NULL until the function's first attribute access;
-* lb_methods       one method definition per slot, filled on first access.
+* lb_slots         one address per slot, NULL until the function's first attribute access.
 
 None of these holds a pointer but lb_wrappers (one per shape), so loading the extension applies
 next to no relocations whatever the number of functions. Only names that are C identifiers are
@@ -166,8 +166,7 @@ def _tables(name: str, compiled: Sequence[Tuple[int, str, Shape]], shapes: Dict[
             + f"static const char lb_names[] =\n{names};\n\n"
             + _array("const uint32_t", "lb_name_offsets", offsets)
             + _array("const uint16_t", "lb_shapes", [shapes[shape] for _, _, shape in compiled])
-            + "static void *lb_slots[LB_COUNT];\n"
-            "static PyMethodDef lb_methods[LB_COUNT];\n\n")
+            + "static void *lb_slots[LB_COUNT];\n\n")
 
 
 def _array(ctype: str, name: str, values: Sequence[int]) -> str:
@@ -176,8 +175,8 @@ def _array(ctype: str, name: str, values: Sequence[int]) -> str:
 
 
 def _wrappers(count: int) -> str:
-    rows = "".join(f"    (PyCFunction)(void (*)(void))lb_shape_{n},\n" for n in range(count))
-    return f"static const PyCFunction lb_wrappers[] = {{\n{rows}}};\n"
+    rows = "".join(f"    lb_shape_{n},\n" for n in range(count))
+    return f"static const lb_wrapper lb_wrappers[] = {{\n{rows}}};\n"
 
 
 def _shape_function(number: int, shape: Shape) -> str:
