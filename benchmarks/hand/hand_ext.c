@@ -32,30 +32,30 @@ static int crc32_arguments(PyObject *const *args, Py_ssize_t nargs, unsigned lon
     return 0;
 }
 
-static PyObject *hand_crc32(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+/* `release` is a constant at each call site: the compiler makes two specialized copies. */
+static inline PyObject *crc32_call(PyObject *const *args, Py_ssize_t nargs, int release) {
     unsigned long crc, result;
     unsigned int length;
     Py_buffer view;
+    PyThreadState *state = NULL;
     if (crc32_arguments(args, nargs, &crc, &view, &length) < 0)
         return NULL;
+    if (release)
+        state = PyEval_SaveThread();
     result = crc32(crc, view.buf, length);
+    if (release)
+        PyEval_RestoreThread(state);
     if (view.obj != NULL)
         PyBuffer_Release(&view);
     return PyLong_FromUnsignedLong(result);
 }
 
+static PyObject *hand_crc32(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return crc32_call(args, nargs, 0);
+}
+
 static PyObject *hand_crc32_nogil(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    unsigned long crc, result;
-    unsigned int length;
-    Py_buffer view;
-    if (crc32_arguments(args, nargs, &crc, &view, &length) < 0)
-        return NULL;
-    Py_BEGIN_ALLOW_THREADS
-    result = crc32(crc, view.buf, length);
-    Py_END_ALLOW_THREADS
-    if (view.obj != NULL)
-        PyBuffer_Release(&view);
-    return PyLong_FromUnsignedLong(result);
+    return crc32_call(args, nargs, 1);
 }
 
 static PyObject *hand_version(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
