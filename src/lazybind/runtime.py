@@ -260,6 +260,8 @@ class Binding:
         """The extension's function for `name` in `library` (AttributeError when it lacks it).
         Calls with arguments the extension does not convert itself go to the ctypes function."""
         fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes))
+        if library is ctypes.pythonapi:
+            return fallback.function()  # the C API is called holding the GIL; the extension drops it
         context = (fallback, _marker(restype), ctypes.Array, _reraise_callback_error, slot) + tuple(
             _marker(t) for t in argtypes)  # the layout compiled_prelude.c describes
         function = self._extension.bind(library._handle, context)

@@ -222,3 +222,11 @@ def test_only_c_identifiers_reach_the_c_source():
     hostile = ir.Function('f"); system("x', location, ir.FunctionType(int_type, (int_type,)))
     assert classify(hostile) == NOT_AN_IDENTIFIER
     assert extension_name("dir/my-module.v2.py") == "_my_module_v2_lazybind"
+
+
+def test_the_python_c_api_stays_on_ctypes_which_holds_the_gil(tmp_path):
+    api = "const char *Py_GetVersion(void);\nint Py_IsInitialized(void);\n"
+    module = import_path(bind_text(tmp_path, "capi", api, library="@python", compiled=True))
+    assert module.__lazybind__.backend == "compiled"
+    assert module.Py_GetVersion() == sys.version.encode() and module.Py_IsInitialized() == 1
+    assert module.Py_IsInitialized.__class__._flags_ & ctypes._FUNCFLAG_PYTHONAPI
