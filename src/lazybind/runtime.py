@@ -248,7 +248,7 @@ class Binding:
             with self._lock:
                 if self._extension is _ABSENT:
                     self._extension = load_extension(
-                        self._namespace.get("__file__"), self._meta.get("compiled"))
+                        self._namespace.get("__file__"), self.meta.get("compiled"))
         return self._extension
 
     def _compiled_slot(self, index):
