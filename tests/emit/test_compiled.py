@@ -230,3 +230,11 @@ def test_the_python_c_api_stays_on_ctypes_which_holds_the_gil(tmp_path):
     assert module.__lazybind__.backend == "compiled"
     assert module.Py_GetVersion() == sys.version.encode() and module.Py_IsInitialized() == 1
     assert module.Py_IsInitialized.__class__._flags_ & ctypes._FUNCFLAG_PYTHONAPI
+
+
+def test_docstrings_are_the_ctypes_backends(tmp_path):
+    header = "/** Absolute value. */\nint abs(int j);\nlong labs(long j);\n"
+    module = import_path(bind_text(tmp_path, "docs", header, library="c", docstrings=True, compiled=True))
+    assert module.__lazybind__.backend == "compiled" and module.abs(-3) == 3
+    assert module.abs.__doc__ == "Absolute value." and module.labs.__doc__ is None
+    assert "Absolute value." in __import__("pydoc").render_doc(module.abs)

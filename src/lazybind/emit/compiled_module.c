@@ -82,6 +82,7 @@ static PyGetSetDef lb_function_getset[] = {
     {"__qualname__", lb_function_name, NULL, NULL, NULL},
     {"argtypes", lb_function_twin, NULL, NULL, "argtypes"},
     {"restype", lb_function_twin, NULL, NULL, "restype"},
+    {"__doc__", lb_function_twin, NULL, NULL, "__doc__"},  /* with --docstrings, the header comment */
     {"_ctypes_", lb_function_twin, NULL, "the ctypes function of the same C function", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
