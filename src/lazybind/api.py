@@ -46,8 +46,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
         progress("writing the compiled fast path")
         rendered["extension"] = _render_extension(declarations, output)
         if rendered["extension"].source is not None:
-            tables = tables.with_meta(compiled={"module": rendered["extension"].name,
-                                                "tables": rendered["extension"].digest})
+            tables = tables.with_extension(rendered["extension"].name, rendered["extension"].digest)
     progress("writing the module")
     if options.data_file:
         rendered.update(zip(("module", "data"), render_split(declarations, tables,

@@ -34,6 +34,8 @@ names and specs count those prefixes: the runtime slices the module's text as it
 * libraries one per line: the name given to --library, a tab, the soname found at generation.
 * target   (with --target) the triple: on a machine of another architecture only the constants
            are usable, everything else raises UnsupportedTypeError.
+* compiled (with --compiled) one line: the name of the module's extension (the compiled fast path,
+           lazybind.emit.extension), a tab, the digest the extension must carry to be used.
 * docs     (with --docstrings) base64 of zlib-compressed JSON {entry index: the function's header
            comment}, decoded the first time a function's __doc__ is asked for.
 * meta     one line of JSON: generator version, libraries, headers, the options to compile them
@@ -248,7 +250,7 @@ class Binding:
             with self._lock:
                 if self._extension is _ABSENT:
                     self._extension = load_extension(
-                        self._namespace.get("__file__"), self.meta.get("compiled"))
+                        self._namespace.get("__file__"), section_lines(self._sections.get("compiled", "")))
         return self._extension
 
     def _compiled_slot(self, index):
@@ -262,7 +264,7 @@ class Binding:
         fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes))
         if library is ctypes.pythonapi:
             return fallback.function()  # the C API is called holding the GIL; the extension drops it
-        context = (fallback, _marker(restype), ctypes.Array, _reraise_callback_error, slot) + tuple(
+        context = (fallback, _marker(restype), ctypes.Array, _reraise_callback_error, slot, True) + tuple(
             _marker(t) for t in argtypes)  # the layout compiled_prelude.c describes
         function = self._extension.bind(library._handle, context)
         return fallback.function() if function is None else function
@@ -887,12 +889,13 @@ def _marker(ctype):
 
 def load_extension(module_file, compiled):
     """A module's compiled extension, or None when it has none, it was not built, it does not
-    load here, or it was built from other tables than the module's (`compiled["tables"]`)."""
+    load here, or it was built from other tables than the module's: `compiled` is the lines of
+    the module's compiled section."""
     if not compiled or not module_file:
         return None
     from importlib import machinery, util
 
-    name = compiled["module"]
+    name, digest = compiled[0].split("\t")
     path = os.path.join(os.path.dirname(module_file), name + machinery.EXTENSION_SUFFIXES[0])
     if not os.path.isfile(path):
         return None
@@ -902,7 +905,7 @@ def load_extension(module_file, compiled):
         loader.exec_module(extension)
     except ImportError:
         return None
-    return extension if getattr(extension, "TABLES", None) == compiled["tables"] else None
+    return extension if getattr(extension, "TABLES", None) == digest else None
 
 
 def _variadic(function, name, fixed):
@@ -1105,9 +1108,16 @@ class Info:
         """A variant of a resolved C function that saves errno for ctypes.get_errno(). The plain
         function does not: saving errno costs every call, and most calls do not need it."""
         function = getattr(function, "_ctypes_", function)  # a compiled function's ctypes twin
-        address = ctypes.cast(function, ctypes.c_void_p).value
-        prototype = ctypes.CFUNCTYPE(function.restype, *(function.argtypes or ()), use_errno=True)
-        return prototype(address)
+        return _retyped(function, ctypes.CFUNCTYPE, use_errno=True)
+
+    def holding_gil(self, function):
+        """A variant of a resolved C function that keeps the GIL during the C call, for short
+        calls in a hot loop: releasing the GIL and taking it back costs more than such a call.
+        Other threads wait while it runs, so not for calls that block or run long."""
+        extension = self._binding.extension()
+        if extension is not None and type(function).__name__ == "compiled_function":
+            return extension.holding_gil(function)
+        return _retyped(function, ctypes.PYFUNCTYPE)
 
     @staticmethod
     def callback(prototype, function):
@@ -1157,6 +1167,12 @@ class Info:
         converted = [ctypes.c_long(a) if isinstance(a, int) else _promote(a) for a in args]
         libc.syscall.restype = ctypes.c_long
         return _checked(libc.syscall(ctypes.c_long(number), *converted))
+
+
+def _retyped(function, factory, **flags):
+    """The C function behind a ctypes function, called through a prototype of another kind."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return factory(function.restype, *(function.argtypes or ()), **flags)(address)
 
 
 class _Scoped:

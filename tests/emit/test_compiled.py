@@ -189,7 +189,7 @@ assert z.crc32(0, None, 0) == 0
 extension = z.__lazybind__._binding.extension()
 print(sorted(n for n in vars(extension) if not n.startswith('__')))
 """
-    assert python_in_subprocess(code).strip() == "['TABLES', 'bind', 'slot']"
+    assert python_in_subprocess(code).strip() == "['TABLES', 'bind', 'holding_gil', 'slot']"
 
 
 def test_threads_racing_first_calls_resolve_each_symbol_once(zlib_compiled_path):
@@ -238,3 +238,13 @@ def test_docstrings_are_the_ctypes_backends(tmp_path):
     assert module.__lazybind__.backend == "compiled" and module.abs(-3) == 3
     assert module.abs.__doc__ == "Absolute value." and module.labs.__doc__ is None
     assert "Absolute value." in __import__("pydoc").render_doc(module.abs)
+
+
+def test_holding_gil_variants_call_the_same_function(both):
+    for module in both:
+        fast = module.__lazybind__.holding_gil(module.crc32)
+        assert fast is not module.crc32 and fast(0, b"abc", 3) == zlib.crc32(b"abc")
+        assert type(fast) is type(module.crc32) or fast._flags_ & ctypes._FUNCFLAG_PYTHONAPI
+    plain, compiled = both
+    with pytest.raises(OverflowError):
+        compiled.__lazybind__.holding_gil(compiled.crc32)(-1, None, 0)

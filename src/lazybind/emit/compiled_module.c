@@ -1,4 +1,4 @@
-/* The last fixed part of every lazybind extension: the module and its two functions, which
+/* The last fixed part of every lazybind extension: the module and its functions, which
  * lazybind.runtime calls on the first access to a function (never at import). The generated part
  * before it defines LB_MODULE_NAME, LB_INIT (PyInit_<module name>), LB_TABLES (the digest the
  * runtime compares with the one its module was generated with), the tables and lb_wrappers. */
@@ -105,17 +105,32 @@ static PyTypeObject lb_function_type = {
     .tp_getset = lb_function_getset,
 };
 
+static PyObject *lb_function_new(PyObject *context, const char *name, lb_wrapper wrapper) {
+    lb_function *function;
+    if (PyType_Ready(&lb_function_type) < 0)
+        return NULL;
+    function = PyObject_GC_New(lb_function, &lb_function_type);
+    if (function == NULL)
+        return NULL;
+    function->vectorcall = lb_function_call;
+    Py_INCREF(context);
+    function->context = context;
+    function->name = name;
+    function->wrapper = wrapper;
+    PyObject_GC_Track((PyObject *)function);
+    return (PyObject *)function;
+}
+
 /* bind(handle, context) -> the function of the slot context[LB_SLOT], its address looked up
  * with dlsym in the library `handle` (a dlopen handle, as ctypes.CDLL._handle); AttributeError
  * when that library lacks it, so the runtime tries its next library exactly as with ctypes.
  * None when this process already bound the slot to another address (the same module file
  * imported again with another library): that module keeps the ctypes path for the name, since
- * a slot is never overwritten. The function type is readied here, on first use, not at import. */
+ * a slot is never overwritten. The function type is readied on first use, not at import. */
 static PyObject *lb_bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t slot;
     const char *name;
     void *handle, *address, *expected = NULL;
-    lb_function *function;
     if (nargs != 2 || !PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) < LB_PARAMETER(0)) {
         PyErr_SetString(PyExc_TypeError, "bind(handle, context)");
         return NULL;
@@ -139,23 +154,36 @@ static PyObject *lb_bind(PyObject *module, PyObject *const *args, Py_ssize_t nar
     if (!__atomic_compare_exchange_n(&lb_slots[slot], &expected, address, 0, __ATOMIC_RELEASE,
                                      __ATOMIC_ACQUIRE) && expected != address)
         Py_RETURN_NONE;
-    if (PyType_Ready(&lb_function_type) < 0)
+    return lb_function_new(args[1], name, lb_wrappers[lb_shapes[slot]]);
+}
+
+/* holding_gil(function) -> the same compiled function with a context that keeps the GIL
+ * during the C call (for __lazybind__.holding_gil). */
+static PyObject *lb_holding_gil(PyObject *module, PyObject *argument) {
+    lb_function *function = (lb_function *)argument;
+    PyObject *context, *variant, *item;
+    Py_ssize_t i;
+    if (Py_TYPE(argument) != &lb_function_type) {
+        PyErr_SetString(PyExc_TypeError, "holding_gil() takes a compiled function of this module");
         return NULL;
-    function = PyObject_GC_New(lb_function, &lb_function_type);
-    if (function == NULL)
+    }
+    context = PyTuple_New(PyTuple_GET_SIZE(function->context));
+    if (context == NULL)
         return NULL;
-    function->vectorcall = lb_function_call;
-    Py_INCREF(args[1]);
-    function->context = args[1];
-    function->name = name;
-    function->wrapper = lb_wrappers[lb_shapes[slot]];
-    PyObject_GC_Track((PyObject *)function);
-    return (PyObject *)function;
+    for (i = 0; i < PyTuple_GET_SIZE(function->context); i++) {
+        item = i == LB_RELEASE_GIL ? Py_False : PyTuple_GET_ITEM(function->context, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(context, i, item);
+    }
+    variant = lb_function_new(context, function->name, function->wrapper);
+    Py_DECREF(context);
+    return variant;
 }
 
 static PyMethodDef lb_module_methods[] = {
     {"slot", (PyCFunction)lb_slot, METH_O, NULL},
     {"bind", (PyCFunction)(void (*)(void))lb_bind, METH_FASTCALL, NULL},
+    {"holding_gil", lb_holding_gil, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -6,7 +6,8 @@
  * function of the same name (the `fallback` of its context), so an argument this file does not
  * know (byref(), a ctypes array of another type, an object with _as_parameter_) is accepted or
  * refused exactly as the ctypes backend does. The context is a tuple written by the runtime:
- *   (fallback, result marker, ctypes.Array, callback error check, slot, parameter marker...)
+ *   (fallback, result marker, ctypes.Array, callback error check, slot, release the GIL?,
+ *    parameter marker...)
  * A marker is the ctypes type of a result or parameter, except `bytes` for c_char_p (a char *
  * that takes and gives bytes) and `int` for c_void_p (a void * that takes and gives ints). */
 #define PY_SSIZE_T_CLEAN
@@ -23,7 +24,8 @@ typedef PyObject *(*lb_wrapper)(PyObject *context, PyObject *const *args, Py_ssi
 #define LB_ARRAY 2
 #define LB_CALLBACK_CHECK 3
 #define LB_SLOT 4
-#define LB_PARAMETER(i) (5 + (i))
+#define LB_RELEASE_GIL 5
+#define LB_PARAMETER(i) (6 + (i))
 
 /* A ctypes instance starts with its object header and the address of its storage. Reading it
  * directly costs nothing; the buffer protocol, which gives the same address, costs ~30 ns a call.
@@ -215,6 +217,17 @@ static PyObject *lb_ctypes(PyObject *context, PyObject *const *args, Py_ssize_t 
 
 /* The address of the function a wrapper calls. It is stored once per slot, by compare-and-swap
  * with release order, and loaded with acquire order: every access to a slot is atomic. */
+/* Like ctypes, a call releases the GIL (other threads run while C works), unless the function
+ * is a __lazybind__.holding_gil() variant: releasing and taking it back costs ~30 ns. */
+static inline PyThreadState *lb_release_gil(PyObject *context) {
+    return PyTuple_GET_ITEM(context, LB_RELEASE_GIL) == Py_True ? PyEval_SaveThread() : NULL;
+}
+
+static inline void lb_take_gil(PyThreadState *state) {
+    if (state != NULL)
+        PyEval_RestoreThread(state);
+}
+
 static inline void *lb_address(void **slots, PyObject *context) {
     return __atomic_load_n(&slots[PyLong_AsSsize_t(PyTuple_GET_ITEM(context, LB_SLOT))],
                            __ATOMIC_ACQUIRE);

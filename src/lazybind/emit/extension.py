@@ -202,9 +202,9 @@ def _shape_function(number: int, shape: Shape) -> str:
         "    {\n"
         f"        typedef {result.ctype} (*lb_function)({prototype});\n"
         "        lb_function function = (lb_function)lb_address(lb_slots, context);\n" + returned +
-        "        Py_BEGIN_ALLOW_THREADS\n"  # a C call may block or run long: let threads run, as ctypes does
+        "        PyThreadState *state = lb_release_gil(context);\n"
         f"        {call};\n"
-        "        Py_END_ALLOW_THREADS\n"
+        "        lb_take_gil(state);\n"
         f"        result = {_result(result)};\n" + (
             "        result = lb_callback_check(context, result);\n" if thunks else "") +
         "    }\n"

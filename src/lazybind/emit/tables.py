@@ -43,6 +43,7 @@ class Tables:
     meta: str  # JSON
     docs: str = ""  # base64 of zlib-compressed JSON {entry index: comment}; with --docstrings
     target: str = ""  # the --target triple, when one was given
+    compiled: str = ""  # the extension's name and digest, with --compiled
 
     def sections(self) -> Dict[str, str]:
         sections = {"meta": self.meta, "libraries": self.libraries, "names": self.names,
@@ -52,10 +53,16 @@ class Tables:
             sections["docs"] = self.docs
         if self.target:
             sections["target"] = self.target
+        if self.compiled:
+            sections["compiled"] = self.compiled
         return sections
 
     def meta_dict(self) -> Dict[str, object]:
         return json.loads(rt.section_lines(self.meta)[0])
+
+    def with_extension(self, name: str, digest: str) -> "Tables":
+        """The tables of a module whose compiled fast path is the extension `name`."""
+        return replace(self, compiled=comment_lines([f"{name}\t{digest}"]))
 
     def with_meta(self, **values: object) -> "Tables":
         return replace(self, meta=_meta_section({**self.meta_dict(), **values}))
