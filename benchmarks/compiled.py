@@ -92,6 +92,9 @@ def variants(moddir):
     def module(name):
         return importlib.import_module(name)
 
+    def holding(bound, name):
+        return bound.__lazybind__.holding_gil(getattr(bound, name))
+
     def hand_ctypes(library, name, restype, argtypes):
         function = getattr(ctypes.CDLL(library), name)
         function.restype, function.argtypes = restype, argtypes
@@ -107,6 +110,8 @@ def variants(moddir):
     crc_types = (ctypes.c_ulong, [ctypes.c_ulong, ctypes.c_char_p, ctypes.c_uint])
     for bench, statement in zip(("crc32(0, NULL, 0)", "crc32(0, data, 16)"), zlib_call):
         calls(bench, "lazybind compiled", lambda: (module("zlib_compiled").crc32, {}), statement)
+        calls(bench, "lazybind compiled, holding_gil", lambda: (holding(module("zlib_compiled"), "crc32"), {}),
+              statement)
         calls(bench, "lazybind ctypes", lambda: (module("zlib_plain").crc32, {}), statement)
         calls(bench, "hand C extension, GIL held", lambda: (module("hand_ext").crc32, {}), statement)
         calls(bench, "hand C extension, GIL released", lambda: (module("hand_ext").crc32_nogil, {}),
@@ -118,6 +123,7 @@ def variants(moddir):
     bench = "sqlite3_libversion_number()"
     name = "sqlite3_libversion_number"
     calls(bench, "lazybind compiled", lambda: (getattr(module("sqlite_compiled"), name), {}), "f()")
+    calls(bench, "lazybind compiled, holding_gil", lambda: (holding(module("sqlite_compiled"), name), {}), "f()")
     calls(bench, "lazybind ctypes", lambda: (getattr(module("sqlite_plain"), name), {}), "f()")
     calls(bench, "hand C extension, GIL held", lambda: (getattr(module("hand_ext"), name), {}), "f()")
     calls(bench, "hand C extension, GIL released",
@@ -193,7 +199,7 @@ def render(data):
     lines = ["## Compiled fast path (issue 11)", "",
              "`python benchmarks/run.py --compiled` (%.0f s). lazybind modules generated with "
              "`--compiled`: functions whose signatures the extension converts exactly are C "
-             "extension functions (METH_FASTCALL); the others, and calls with arguments the "
+             "extension functions (vectorcall); the others, and calls with arguments the "
              "extension does not convert itself, use ctypes." % data["seconds"], ""]
     lines += _steady_table(data["steady"])
     lines += _import_table(data["imports"], data["firsts"])
@@ -203,7 +209,10 @@ def render(data):
 
 def _steady_table(steady_data):
     lines = ["Steady call, ns per call (best of the interleaved rounds), and as a multiple of "
-             "the hand-written extension that releases the GIL / that holds it:", "",
+             "the hand-written extension that releases the GIL / that holds it. Like ctypes and "
+             "cffi, a compiled function releases the GIL during the C call; "
+             "`__lazybind__.holding_gil(f)` is a variant that keeps it, for short calls in hot "
+             "loops:", "",
              "| call | variant | ns | / hand, GIL released | / hand, GIL held |", "|---|---|---|---|---|"]
     for bench, rows in steady_data.items():
         by_name = {r["variant"]: r["ns"] for r in rows}
