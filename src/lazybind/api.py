@@ -110,7 +110,8 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     and with the compiled path `; compiled: 170 of 191 functions (12 variadic, ...)`."""
     kinds = Counter(type(d).__name__.lower() for d in declarations.declarations)
     plural = {"function": "functions", "variable": "variables", "record": "records",
-              "enum": "enums", "typedef": "typedefs", "constant": "constants", "alias": "aliases"}
+              "enum": "enums", "typedef": "typedefs", "constant": "constants", "alias": "aliases",
+              "macrocall": "macro calls"}
     held = ", ".join(f"{kinds[k]} {plural[k]}" for k in plural if kinds[k])
     reasons = Counter(s.reason.split(":")[0].split(" at ")[0] for s in declarations.skipped)
     why = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common(3))

@@ -41,6 +41,11 @@ def _summary(declaration: ir.Declaration) -> str:
         return f"typedef {declaration.name} = {c_spelling(declaration.target)}"
     if isinstance(declaration, ir.Alias):
         return f"alias {declaration.name} = {declaration.target}"
+    if isinstance(declaration, ir.MacroCall):
+        arguments = ", ".join(declaration.params[v] if k == "param" else repr(v)
+                              for k, v in declaration.arguments)
+        return (f"macro {declaration.name}({', '.join(declaration.params)}) = "
+                f"{declaration.target}({arguments})")
     return f"constant {declaration.name} = {declaration.value!r}"
 
 

@@ -172,7 +172,21 @@ class Alias:
     target: str  # the name of the Function or Variable
 
 
-Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant, Alias]
+@dataclass(frozen=True)
+class MacroCall:
+    """A function-like macro that calls one function with its own parameters and constants
+    (openssl/ssl.h: `#define SSL_CTX_set_mode(ctx,op) SSL_CTX_ctrl((ctx),SSL_CTRL_MODE,(op),NULL)`):
+    the module exposes it as a Python function making that call."""
+
+    name: str
+    location: Location
+    params: Tuple[str, ...]
+    target: str  # the name of the Function called
+    # per argument of the call: ("param", index into params) or ("value", a constant)
+    arguments: Tuple[Tuple[str, "ConstantValue"], ...]
+
+
+Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant, Alias, MacroCall]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ names and specs count those prefixes: the runtime slices the module's text as it
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+    macro calls C<entry index of the function>:<number of parameters>, then for each argument
+               ;p<parameter number> or ;v<value>   (a function-like macro calling one function)
                a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, one per line.
@@ -51,7 +53,8 @@ import sys
 import _thread
 from array import array
 
-KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS = range(7)
+(KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS,
+ KIND_MACRO_CALL) = range(8)
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
 DATA_SUFFIX = ".lazybind"  # with --data-file: OUT.lazybind holds the loader and every section
@@ -291,6 +294,26 @@ class Binding:
     def _alias(self, index, ref):
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
 
+    def _macro_call(self, index, ref):
+        """A Python function doing what the function-like macro does: call one function with
+        its parameters and constants in their places."""
+        head, *arguments = self.spec(ref)[1:].split(";")
+        target_index, count = (int(v) for v in head.split(":"))
+        target = self.getattr(self.name_at(target_index))
+        name = self.name_at(index)
+        template = [(True, int(text[1:])) if text[0] == "p" else (False, _value(text[1:]))
+                    for text in arguments]
+
+        def call(*args):
+            if len(args) != count:
+                raise TypeError("%s() takes %d arguments (%d given)" % (name, count, len(args)))
+            return target(*[args[value] if is_param else value for is_param, value in template])
+
+        call.__name__ = call.__qualname__ = name
+        call.__wrapped__ = target
+        call.__doc__ = "The C macro %s: calls %s." % (name, self.name_at(target_index))
+        return call
+
     def _record_entry(self, index, ref):
         return self.record_class(index)
 
@@ -298,15 +321,7 @@ class Binding:
         return self.ctype(ref)
 
     def _constant(self, index, ref):
-        spec = self.spec(ref)
-        tag, text = spec[0], spec[1:]
-        if tag == "i" or tag == "a":
-            return int(text)
-        if tag == "f":
-            return float(text)
-        if tag == "s":
-            return bytes.fromhex(text)
-        return None
+        return _value(self.spec(ref))
 
     # -- symbols and libraries ------------------------------------------------------------------
 
@@ -957,6 +972,18 @@ def _foreign_target(target_lines):
             "interpreter's (%s): only its constants can be used here" % (target_lines[0], here))
 
 
+def _value(spec):
+    """A constant from its value spec (see the tables' description above)."""
+    tag, text = spec[0], spec[1:]
+    if tag == "i" or tag == "a":
+        return int(text)
+    if tag == "f":
+        return float(text)
+    if tag == "s":
+        return bytes.fromhex(text)
+    return None
+
+
 _MATERIALIZERS = {
     KIND_FUNCTION: Binding._function,
     KIND_VARIABLE: Binding._variable,
@@ -965,6 +992,7 @@ _MATERIALIZERS = {
     KIND_TYPEDEF: Binding._type_entry,
     KIND_CONSTANT: Binding._constant,
     KIND_ALIAS: Binding._alias,
+    KIND_MACRO_CALL: Binding._macro_call,
 }
 
 

@@ -107,6 +107,11 @@ def _declaration_stub(declaration: ir.Declaration) -> List[str]:
         return [f"{name}: type[{_CTYPES.get(declaration.underlying.name, 'Any')}]"]
     if isinstance(declaration, ir.Alias):
         return [f"{name} = {declaration.target}" if _stub_name(declaration.target) else f"{name}: Any"]
+    if isinstance(declaration, ir.MacroCall):
+        params = [p if _stub_name(p) else f"arg{n}" for n, p in enumerate(declaration.params)]
+        listed = ", ".join([f"{p}: Any" for p in params] + (["/"] if params else []))
+        return [f"def {name}({listed}) -> Any:",
+                f'    """The C macro {name}: calls {declaration.target}."""']
     target = ir.strip_typedefs(declaration.target)
     if isinstance(target, ir.RecordRef) and _stub_name(target.name):
         return [f"{name} = {target.name}"]

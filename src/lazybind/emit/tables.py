@@ -24,6 +24,7 @@ _KINDS = {
     ir.Typedef: rt.KIND_TYPEDEF,
     ir.Constant: rt.KIND_CONSTANT,
     ir.Alias: rt.KIND_ALIAS,
+    ir.MacroCall: rt.KIND_MACRO_CALL,
 }
 _LINE_BITS = 20
 _PREFIX = "#:"
@@ -172,6 +173,11 @@ class _Encoder:
             return self.specs.intern(_value_spec(declaration.value, declaration.ctype))
         if isinstance(declaration, ir.Alias):
             return self.index[declaration.target]
+        if isinstance(declaration, ir.MacroCall):
+            arguments = "".join(f";p{value}" if kind == "param" else f";v{_value_spec(value, ir.VOID)}"
+                                for kind, value in declaration.arguments)
+            spec = f"C{self.index[declaration.target]}:{len(declaration.params)}{arguments}"
+            return self.specs.intern(spec)
         return self.specs.intern(self._record_spec(declaration))
 
     def _record_spec(self, record: ir.Record) -> str:

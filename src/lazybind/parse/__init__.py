@@ -49,7 +49,8 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     progress(f"evaluating {len(collector.macros)} macros")
     exported = set(collector.functions) | set(collector.variables)
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()),
-                                    exported)
+                                    exported, list(collector.function_macros.values()),
+                                    set(collector.functions))
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
         for name, path in zip(options.headers, named_paths)

@@ -33,6 +33,7 @@ class MacroDefinition:
     name: str
     location: ir.Location
     body: str
+    params: Optional[Tuple[str, ...]] = None  # a function-like macro's parameters
 
 
 def _is_identifier(text: str) -> bool:
@@ -54,6 +55,7 @@ class DeclarationCollector:
         self.typedefs: Dict[str, ir.Typedef] = {}
         self.enum_constants: Dict[str, ir.Constant] = {}
         self.macros: Dict[str, MacroDefinition] = {}
+        self.function_macros: Dict[str, MacroDefinition] = {}
         self.skipped: List[ir.Skipped] = []
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
         self._records_in_progress: Set[str] = set()
@@ -142,7 +144,8 @@ class DeclarationCollector:
         path = where.path
         rest = _logical_line(self._read_file(path), where.offset + len(name.encode()))
         if rest.startswith("("):
-            return  # function-like
+            self._function_macro(name, path, where, rest)
+            return
         body = (_COMMENT.sub(" ", rest) if "/" in rest else rest).strip()
         if not body or name.startswith("__builtin"):
             return  # include guards and other empty macros
@@ -150,6 +153,19 @@ class DeclarationCollector:
         self.macros[name] = MacroDefinition(
             name, ir.Location(self._display(path), where.line, where.column), body
         )
+
+    def _function_macro(self, name: str, path: str, where, rest: str) -> None:
+        """Keep `#define NAME(a, b) ...` when its parameters are plain names (no `...`): the
+        macro probes find out whether it calls one function with them."""
+        close = rest.find(")")
+        params = tuple(p.strip() for p in rest[1:close].split(",")) if close > 0 else ("...",)
+        if params == ("",):
+            params = ()
+        if not all(p.isidentifier() for p in params) or name.startswith("__"):
+            return
+        self.function_macros.pop(name, None)
+        self.function_macros[name] = MacroDefinition(
+            name, ir.Location(self._display(path), where.line, where.column), rest, params)
 
     # -- records -------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Dict, List, Optional, Sequence, Tuple
 
 from .. import ir
-from . import clang_api
+from . import clang_api, macro_calls
 from .clang_api import CursorKind, TypeKind
 from .cc_values import compiler_integer_values
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
@@ -32,14 +32,17 @@ class MacroResults:
     constants: Tuple[ir.Constant, ...]
     skipped: Tuple[ir.Skipped, ...]
     aliases: Tuple[ir.Alias, ...] = ()
+    calls: Tuple[ir.MacroCall, ...] = ()
 
 
 def evaluate_macros(
     main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition],
-    exported: AbstractSet[str] = frozenset(),
+    exported: AbstractSet[str] = frozenset(), function_macros: Sequence[MacroDefinition] = (),
+    functions: AbstractSet[str] = frozenset(),
 ) -> MacroResults:
     """Constants for the macros with a value; `exported` (the declared functions and variables)
-    tells which macros merely rename one of them."""
+    tells which macros merely rename one of them. `function_macros` that call one of the
+    declared `functions` become MacroCalls (probed in the same translation unit)."""
     aliases: List[ir.Alias] = []
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
@@ -49,19 +52,23 @@ def evaluate_macros(
         else:
             candidates.append(macro)
     first = _probe(main_path, main_source, args,
-                   [(m, "static __auto_type {probe} = ({macro});") for m in candidates])
+                   [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
+                   + [(m, macro_calls.probe_template(m)) for m in function_macros],
+                   prelude=macro_calls.placeholders(function_macros))
+    calls = _macro_calls(first, function_macros, len(candidates), functions)
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
     for number, macro in enumerate(candidates):
         cursor = first.cursors.get(macro.name)
         reason = first.errors.get(macro.name)
-        if cursor is None or reason:
-            skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
-            continue
-        target = _named_object(cursor) if _NAME_OR_CALL.match(macro.body) else None
+        # a variable's name is no constant initializer (an error), yet the macro renames it
+        target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
         if target in exported and target != macro.name:
             aliases.append(ir.Alias(macro.name, macro.location, target))
+            continue
+        if cursor is None or reason:
+            skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
             continue
         ctype = cursor.type.get_canonical()
         primitive = _PRIMITIVE_KINDS.get(ctype.kind)
@@ -92,7 +99,22 @@ def evaluate_macros(
         _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
-    return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases))
+    return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
+
+
+def _macro_calls(probe: "_ProbeResult", macros: Sequence[MacroDefinition], first_number: int,
+                 functions: AbstractSet[str]) -> List[ir.MacroCall]:
+    """The function-like macros that are a call of one function. The others are not listed as
+    skipped: most take types or statements (offsetof, va_start) and were never functions."""
+    calls = []
+    for number, macro in enumerate(macros, first_number):
+        cursor = probe.cursors.get(macro.name)
+        if cursor is None or macro.name in probe.errors:
+            continue
+        found = macro_calls.read_call(cursor, macro, functions, _LINE_BASE + number, _PROBE_FILE)
+        if not isinstance(found, str):
+            calls.append(found)
+    return calls
 
 
 def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], skipped) -> None:
@@ -178,13 +200,13 @@ class _ProbeResult:
     errors: Dict[str, str]
 
 
-def _probe(main_path, main_source, args, items) -> _ProbeResult:
-    """Append one declaration per (macro, template) to the headers, parse once, and map the
-    resulting cursors and error messages back to macro names."""
+def _probe(main_path, main_source, args, items, prelude: str = "") -> _ProbeResult:
+    """Append one declaration per (macro, template) to the headers (after `prelude`), parse
+    once, and map the resulting cursors and error messages back to macro names."""
     if not items:
         return _ProbeResult({}, {})
     macros = [macro for macro, _ in items]
-    lines = [main_source.rstrip("\n")]
+    lines = [main_source.rstrip("\n")] + ([prelude] if prelude else [])
     main_lines = lines[0].count("\n") + 1
     positions = []  # (physical line, column) of each probe's name
     for number, (macro, template) in enumerate(items):
@@ -194,11 +216,12 @@ def _probe(main_path, main_source, args, items) -> _ProbeResult:
         probe = f"{PROBE_PREFIX}{number}"
         lines.append(template.format(probe=probe, macro=macro.name))
         positions.append((main_lines + len(lines) - 1, lines[-1].index(probe) + 1))
-    tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w"])
+    tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w", "-Wno-int-conversion"])
     errors: Dict[str, str] = {}
-    for diag in tu.diagnostics():
-        number = diag.line - _LINE_BASE
-        if diag.severity >= 3 and diag.file.endswith(_PROBE_FILE) and 0 <= number < len(macros):
+    numbers = {line: number for number, (line, _) in enumerate(positions)}
+    for diag in tu.diagnostics():  # at the probe's physical line (a #line does not move it)
+        number = numbers.get(diag.line) if diag.file == main_path else None
+        if diag.severity >= 3 and number is not None:
             errors.setdefault(macros[number].name, f"not a constant: {diag.message}")
     cursors: Dict[str, object] = {}
     for number, cursor in enumerate(tu.cursors_at(main_path, positions)):

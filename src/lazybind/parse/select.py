@@ -12,8 +12,8 @@ from ..options import Options
 # merely aliases it (glibc's `#define stdin stdin`, which has no constant value anyway); a macro
 # with a value beats an enum member of its name, since the preprocessor replaces the name before
 # C sees it (linux/pkt_sched.h: `#define __TC_MQPRIO_MODE_MAX (__TC_MQPRIO_MODE_MAX - 1)`).
-_PRIORITY = ("functions", "variables", "macro_constants", "aliases", "enum_constants", "records",
-             "enums", "typedefs")
+_PRIORITY = ("functions", "variables", "macro_constants", "aliases", "macro_calls",
+             "enum_constants", "records", "enums", "typedefs")
 
 
 def select_declarations(collector, macro_results, options: Options, named_files: Sequence[str]):
@@ -23,6 +23,7 @@ def select_declarations(collector, macro_results, options: Options, named_files:
         "enum_constants": collector.enum_constants.values(),
         "macro_constants": macro_results.constants,
         "aliases": macro_results.aliases,
+        "macro_calls": macro_results.calls,
         "records": collector.records.values(),
         "enums": collector.enums.values(),
         "typedefs": collector.typedefs.values(),
@@ -74,7 +75,7 @@ def _referenced_names(declaration: ir.Declaration) -> Iterator[str]:
         yield from type_names(declaration.type if isinstance(declaration, ir.Variable) else declaration.ctype)
     elif isinstance(declaration, ir.Typedef):
         yield from type_names(declaration.target)
-    elif isinstance(declaration, ir.Alias):
+    elif isinstance(declaration, (ir.Alias, ir.MacroCall)):
         yield declaration.target
     elif isinstance(declaration, ir.Record):
         for field in declaration.fields:
