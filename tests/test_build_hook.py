@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 import zlib
 from pathlib import Path
@@ -51,3 +52,21 @@ def test_example_package_builds_its_binding_and_works_installed(tmp_path):
     assert int(checksum) == zlib.crc32(data)
     assert location.startswith(str(tmp_path / "site"))
     assert gzip.decompress((tmp_path / "out.gz").read_bytes()) == data  # gzclose ran
+
+
+def test_a_compiled_binding_ships_its_extension_in_the_wheel(tmp_path):
+    project = tmp_path / "package"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                                                    "zlib_ffi.py*", "_zlib_ffi_*"))
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace("stubs = true\n", "stubs = true\ncompiled = true\n"))
+    pip("wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path / "dist"), ".", cwd=project)
+    wheel = next((tmp_path / "dist").glob("zlibdemo-1.0-*.whl"))
+    extension = "zlibdemo/_zlib_ffi_lazybind" + sysconfig.get_config_var("EXT_SUFFIX")
+    with zipfile.ZipFile(wheel) as archive:
+        assert extension in archive.namelist()
+    pip("install", "--no-deps", "--target", str(tmp_path / "site"), str(wheel), cwd=tmp_path)
+    use = subprocess.run([sys.executable, "-c", "import zlibdemo; print(zlibdemo.zlib_ffi.__lazybind__.backend,"
+                          " zlibdemo.checksum(b'abc'))"], capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")))
+    assert use.stdout.split() == ["compiled", str(zlib.crc32(b"abc"))], use.stderr

@@ -20,6 +20,8 @@ import os
 from setuptools.command.build_py import build_py as _setuptools_build_py
 
 from .config import generate_from_pyproject
+from .emit.extension import extension_name
+from .extension_build import extension_path
 
 
 class build_py(_setuptools_build_py):
@@ -30,3 +32,15 @@ class build_py(_setuptools_build_py):
         generate_from_pyproject(path=os.path.join(os.getcwd(), "pyproject.toml"),
                                 report=lambda line: self.announce(f"lazybind: {line}", level=2))
         super().run()
+        self._copy_compiled_extensions()
+
+    def _copy_compiled_extensions(self) -> None:
+        """A binding generated with `compiled = true` has its extension beside the module: it
+        goes into the build with it. Where it cannot load (another Python version or platform
+        installs the wheel), the module uses ctypes, so the wheel stays usable everywhere."""
+        for package, _, source in self.find_all_modules():
+            directory = os.path.dirname(source)
+            extension = extension_path(directory, extension_name(source))
+            if os.path.isfile(extension):
+                target = os.path.join(self.build_lib, *package.split("."), os.path.basename(extension))
+                self.copy_file(extension, target)
