@@ -6,7 +6,7 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import replace
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 from . import __version__, ir
 from .errors import BuildWarning, InputError
@@ -41,7 +41,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     if not options.target:  # ctypes here can build only this machine's layouts
         progress("finding what ctypes cannot express")
         declarations = _with_refusals(declarations, tables)
-    rendered = {"declarations": declarations}
+    rendered: Dict[str, Any] = {"declarations": declarations}
     if options.compiled:
         progress("writing the compiled fast path")
         rendered["extension"] = _render_extension(declarations, output)

@@ -89,10 +89,12 @@ def classify(function: ir.Function) -> Union[Shape, str]:
         return VARIADIC
     if not _C_IDENTIFIER.fullmatch(function.name):
         return NOT_AN_IDENTIFIER
-    kinds = [_kind(t) for t in (function.type.result, *function.type.params)]
-    reasons = [k for k in kinds if isinstance(k, str)]
-    if reasons:
-        return reasons[0]
+    kinds: List[Kind] = []
+    for ctype in (function.type.result, *function.type.params):
+        kind = _kind(ctype)
+        if isinstance(kind, str):
+            return kind
+        kinds.append(kind)
     result, *params = kinds
     if result.how == "callback":
         return CALLBACK  # ctypes gives a function pointer result as its own callable object
@@ -180,37 +182,43 @@ def _wrappers(count: int) -> str:
 
 
 def _shape_function(number: int, shape: Shape) -> str:
+    """The wrapper of every function of one shape: convert each argument (or hand the call to
+    ctypes), call the slot's address, convert the result, release what the arguments held."""
     result, params = shape
-    declared = "".join(f"    {kind.ctype} a{i};\n" for i, kind in enumerate(params))
     views = [i for i, kind in enumerate(params) if kind.how == "pointer"]
     thunks = [i for i, kind in enumerate(params) if kind.how == "callback"]
-    declared += "".join(f"    Py_buffer view{i};\n" for i in views)
-    declared += "".join(f"    PyObject *thunk{i} = NULL;\n" for i in thunks)
-    declared += "".join(f"    view{i}.obj = NULL;\n" for i in views)
-    conversions = "".join(_conversion(i, kind) for i, kind in enumerate(params))
-    prototype = ", ".join(kind.ctype for kind in params) or "void"
-    arguments = ", ".join(f"a{i}" for i in range(len(params)))
-    call = f"function({arguments})" if result.how == "void" else f"r = function({arguments})"
-    returned = "" if result.how == "void" else f"        {result.ctype} r;\n"
-    released = "".join(f"    if (view{i}.obj != NULL)\n        PyBuffer_Release(&view{i});\n"
-                       for i in views) + "".join(f"    Py_XDECREF(thunk{i});\n" for i in thunks)
     return (
         f"static PyObject *lb_shape_{number}(PyObject *context, PyObject *const *args, "
         "Py_ssize_t nargs) {\n"
-        "    PyObject *result = NULL;\n    int status = LB_CTYPES;\n" + declared +
-        f"    if (nargs != {len(params)})\n        goto done;\n    status = LB_OK;\n" + conversions +
+        "    PyObject *result = NULL;\n    int status = LB_CTYPES;\n"
+        + "".join(f"    {kind.ctype} a{i};\n" for i, kind in enumerate(params))
+        + "".join(f"    Py_buffer view{i};\n" for i in views)
+        + "".join(f"    PyObject *thunk{i} = NULL;\n" for i in thunks)
+        + "".join(f"    view{i}.obj = NULL;\n" for i in views)
+        + f"    if (nargs != {len(params)})\n        goto done;\n    status = LB_OK;\n"
+        + "".join(_conversion(i, kind) for i, kind in enumerate(params))
+        + _call(result, params, checks_callbacks=bool(thunks))
+        + "done:\n"
+        + "".join(f"    if (view{i}.obj != NULL)\n        PyBuffer_Release(&view{i});\n" for i in views)
+        + "".join(f"    Py_XDECREF(thunk{i});\n" for i in thunks)
+        + "    return status == LB_CTYPES ? lb_ctypes(context, args, nargs) : result;\n}\n\n")
+
+
+def _call(result: Kind, params: Sequence[Kind], checks_callbacks: bool) -> str:
+    prototype = ", ".join(kind.ctype for kind in params) or "void"
+    arguments = ", ".join(f"a{i}" for i in range(len(params)))
+    returns = result.how != "void"
+    return (
         "    {\n"
         f"        typedef {result.ctype} (*lb_function)({prototype});\n"
-        "        lb_function function = (lb_function)lb_address(lb_slots, context);\n" + returned +
-        "        PyThreadState *state = lb_release_gil(context);\n"
-        f"        {call};\n"
+        "        lb_function function = (lb_function)lb_address(lb_slots, context);\n"
+        + (f"        {result.ctype} r;\n" if returns else "")
+        + "        PyThreadState *state = lb_release_gil(context);\n"
+        + f"        {'r = ' if returns else ''}function({arguments});\n"
         "        lb_take_gil(state);\n"
-        f"        result = {_result(result)};\n" + (
-            "        result = lb_callback_check(context, result);\n" if thunks else "") +
-        "    }\n"
-        "done:\n" + released +
-        "    return status == LB_CTYPES ? lb_ctypes(context, args, nargs) : result;\n"
-        "}\n\n")
+        f"        result = {_result(result)};\n"
+        + ("        result = lb_callback_check(context, result);\n" if checks_callbacks else "")
+        + "    }\n")
 
 
 def _conversion(i: int, kind: Kind) -> str:
