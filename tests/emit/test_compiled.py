@@ -248,3 +248,19 @@ def test_holding_gil_variants_call_the_same_function(both):
     plain, compiled = both
     with pytest.raises(OverflowError):
         compiled.__lazybind__.holding_gil(compiled.crc32)(-1, None, 0)
+
+
+def test_function_pointer_results_are_the_ctypes_backends(tmp_path):
+    import signal
+
+    results = {}
+    for backend in ("ctypes", "compiled"):
+        c = import_path(bind_text(tmp_path, backend, "#include <signal.h>\n", library="c",
+                                  only="^signal$", compiled=backend == "compiled"))
+        assert c.__lazybind__.backend == backend
+        first = c.signal(signal.SIGUSR2, 1)  # SIG_IGN, given as its address
+        second = c.signal(signal.SIGUSR2, None)  # SIG_DFL: the default comes back
+        results[backend] = [(type(r).__name__, bool(r), ctypes.cast(r, ctypes.c_void_p).value)
+                            for r in (first, second)]
+    assert results["compiled"] == results["ctypes"]
+    assert [value for _, _, value in results["ctypes"]] == [None, 1]

@@ -192,7 +192,8 @@ static PyObject *lb_callback_check(PyObject *context, PyObject *result) {
 }
 
 /* A pointer result, as the ctypes backend gives it: bytes or None for a char * result typed
- * c_char_p, an int or None for void *, otherwise an instance of the ctypes pointer type. */
+ * c_char_p, an int or None for void *, otherwise an instance of the ctypes pointer (or function
+ * pointer) type holding the address. */
 static PyObject *lb_pointer_result(void *address, PyObject *declared) {
     PyObject *result;
     if (declared == (PyObject *)&PyBytes_Type) {

@@ -49,7 +49,6 @@ _FIXED = Path(__file__).resolve().parent
 
 # Why a function stays on the ctypes path (the generation summary counts each reason).
 VARIADIC = "variadic"
-CALLBACK = "function pointer result"
 BY_VALUE = "struct or union by value"
 OTHER_TYPE = "char, wchar_t, long double or a type ctypes lacks"
 NOT_AN_IDENTIFIER = "name not a C identifier"
@@ -96,8 +95,6 @@ def classify(function: ir.Function) -> Union[Shape, str]:
             return kind
         kinds.append(kind)
     result, *params = kinds
-    if result.how == "callback":
-        return CALLBACK  # ctypes gives a function pointer result as its own callable object
     if any(p.how == "void" for p in params):
         return OTHER_TYPE
     return result, tuple(params)
@@ -252,4 +249,6 @@ def _result(kind: Kind) -> str:
         "bool": "PyBool_FromLong(r)",
         "float": "PyFloat_FromDouble(r)",
         "pointer": "lb_pointer_result(r, PyTuple_GET_ITEM(context, LB_RESULT))",
+        # an instance of the ctypes callback type holding the address, as ctypes makes it
+        "callback": "lb_pointer_result(r, PyTuple_GET_ITEM(context, LB_RESULT))",
     }[kind.how]
