@@ -898,8 +898,14 @@ class _CtypesCall:
 
 
 def _marker(ctype):
-    """How the extension's context names a type: c_char_p takes and gives bytes, c_void_p ints."""
-    return bytes if ctype is ctypes.c_char_p else int if ctype is ctypes.c_void_p else ctype
+    """How the extension's context names a type: c_char_p takes and gives bytes, c_void_p ints,
+    a pointer or function pointer type is itself (the extension reads and writes the address its
+    instances hold); any other type is None, which the extension never reads an address from."""
+    if ctype is ctypes.c_char_p or ctype is ctypes.c_void_p:
+        return bytes if ctype is ctypes.c_char_p else int
+    if isinstance(ctype, type) and issubclass(ctype, (ctypes._Pointer, ctypes._CFuncPtr)):
+        return ctype
+    return None
 
 
 def load_extension(module_file, compiled):
