@@ -264,3 +264,10 @@ def test_function_pointer_results_are_the_ctypes_backends(tmp_path):
                             for r in (first, second)]
     assert results["compiled"] == results["ctypes"]
     assert [value for _, _, value in results["ctypes"]] == [None, 1]
+
+
+def test_with_a_data_file_too(tmp_path):
+    out = bind_header(tmp_path, "split", ["zlib.h"], library="z", only="^crc32$", data_file=True,
+                      compiled=True)
+    module = import_path(out)
+    assert module.__lazybind__.backend == "compiled" and module.crc32(0, b"ab", 2) == zlib.crc32(b"ab")
