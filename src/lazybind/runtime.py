@@ -467,9 +467,13 @@ class Binding:
         restype = self._callback_value(int(result), is_result=True)
         argtypes = [self._callback_value(int(p)) for p in params.split(",") if p]
         base = ctypes.CFUNCTYPE(restype, *argtypes)
+
+        def from_param(cls, value):  # a plain function: 3.9's classmethod mishandles a bound one
+            return self._callback_from_param(cls, value)
+
         return type(base.__name__, (base,), {
             "_flags_": base._flags_, "_argtypes_": base._argtypes_, "_restype_": base._restype_,
-            "from_param": classmethod(self._callback_from_param), "_lazybind_callback_": True})
+            "from_param": classmethod(from_param), "_lazybind_callback_": True})
 
     def _callback_value(self, ref, is_result=False):
         spec = self.spec(ref)

@@ -12,6 +12,7 @@ import pytest
 from conftest import bind_text
 
 HEADER = """\
+#include <stdlib.h>
 #include <zlib.h>
 #include <netinet/ip.h>
 struct shared_unit { unsigned a : 4; unsigned b : 4; unsigned char after; unsigned short s;
@@ -23,6 +24,11 @@ import ctypes, sys, zlib
 sys.path.insert(0, sys.argv[1])
 import versions_ffi as m
 unit = m.struct_shared_unit(a=5, b=9, after=0xAB, s=0x1234, c=-77, tail=b"z")
+numbers = (ctypes.c_int * 5)(3, 1, 4, 1, 5)
+def compare(a, b):
+    return ctypes.cast(a, ctypes.POINTER(ctypes.c_int))[0] - ctypes.cast(b, ctypes.POINTER(ctypes.c_int))[0]
+m.qsort(numbers, 5, ctypes.sizeof(ctypes.c_int), compare)  # a Python callable as the callback
+print(list(numbers))
 print(m.crc32(0, b"hello", 5) == zlib.crc32(b"hello"), m.zlibVersion().decode(),
       bytes(unit).hex(), ctypes.sizeof(m.struct_ip), m.struct_ip.ip_dst.offset,
       m.__lazybind__.selftest(), len(dir(m)) > 500)
@@ -38,7 +44,7 @@ def _other_pythons():
 @pytest.fixture(scope="module")
 def module_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("versions")
-    bind_text(directory, "versions", HEADER, library="z")
+    bind_text(directory, "versions", HEADER, library=["z", "c"])
     return directory
 
 
@@ -47,7 +53,7 @@ def test_other_interpreters_give_what_this_one_gives(module_dir):
     assert pythons, "no other CPython 3.9+ under /root/.pyenv/versions to run the module with"
     expected = subprocess.run([sys.executable, "-c", SCRIPT, str(module_dir)], capture_output=True,
                               text=True, check=True).stdout
-    assert expected.startswith("True ") and expected.rstrip().endswith("[] True")
+    assert expected.startswith("[1, 1, 3, 4, 5]\nTrue ") and expected.rstrip().endswith("[] True")
     for python in pythons:
         done = subprocess.run([python, "-c", SCRIPT, str(module_dir)], capture_output=True,
                               text=True)
