@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 _LINE = re.compile(r"^(?:.*[/\\])?lazybind_values\.c:(\d+):\d+: error", re.M)
 
@@ -21,10 +21,10 @@ def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequen
                             ) -> Optional[Dict[str, int]]:
     """{name: value} as cc computes them; names cc rejects are left out. None without a usable
     cc (no compiler, a foreign --target, or headers cc cannot compile at all)."""
-    cc = shutil.which("cc")
-    if cc is None or any(a == "-target" for a in args) or not names:
+    compiler = _compiler(args)
+    if compiler is None or not names:
         return None
-    flags = [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
+    cc, flags = compiler
     with tempfile.TemporaryDirectory(prefix="lazybind-") as work:
         remaining = list(names)
         for _ in range(3):  # drop the lines cc rejects, then try again
@@ -47,14 +47,23 @@ def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequen
 
 def compiler_accepts(main_source: str, args: Sequence[str]) -> bool:
     """True when cc compiles the main file without error (False also without a usable cc)."""
-    cc = shutil.which("cc")
-    if cc is None or any(a == "-target" for a in args):
+    compiler = _compiler(args)
+    if compiler is None:
         return False
-    flags = [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
+    cc, flags = compiler
     done = subprocess.run([cc, "-fsyntax-only", "-w", "-iquote", os.getcwd(), "-x", "c", "-",
                            *flags], input=main_source, capture_output=True, text=True,
                           cwd=os.getcwd())
     return done.returncode == 0
+
+
+def _compiler(args: Sequence[str]) -> Optional[Tuple[str, List[str]]]:
+    """cc and the -I/-D/-isystem options of clang's `args`; None without cc or for a foreign
+    --target (cc builds for this machine only)."""
+    cc = shutil.which("cc")
+    if cc is None or any(a == "-target" for a in args):
+        return None
+    return cc, [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
 
 
 def _program(main_source: str, names: List[str]):
