@@ -6,6 +6,7 @@ as comment lines the module reads on first use; nothing from a header is ever Py
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -84,6 +85,8 @@ def __dir__():
     __getattr__("__lazybind__")
     return __dir__()
 '''
+
+
 def render_split(declarations: ir.Declarations, tables: Tables,
                  command_line: Sequence[str]) -> Tuple[str, str]:
     """(module text, data file text) for --data-file: the module holds the banner and a stub, the
@@ -94,7 +97,9 @@ def render_split(declarations: ir.Declarations, tables: Tables,
     return head + _STUB.replace("{suffix}", DATA_SUFFIX), _with_runtime_id(data) + _data(tables)
 
 
+@functools.lru_cache(maxsize=None)
 def runtime_source() -> str:
+    """The runtime's source, read once per process (every module text embeds and hashes it)."""
     return (Path(__file__).resolve().parent.parent / "runtime.py").read_text(encoding="utf-8")
 
 

@@ -87,7 +87,12 @@ def _meta_section(meta: Dict[str, object]) -> str:
 
 
 def _base64_section(values: Sequence[int], typecode: str) -> str:
-    return comment_lines(textwrap.wrap(encode_ints(values, typecode), _BASE64_LINE))
+    return _wrapped(encode_ints(values, typecode))
+
+
+def _wrapped(text: str) -> str:
+    """Base64 text as a section of lines of the usual base64 width."""
+    return comment_lines(textwrap.wrap(text, _BASE64_LINE))
 
 
 def _docs_section(declarations: Sequence[ir.Declaration]) -> str:
@@ -97,8 +102,7 @@ def _docs_section(declarations: Sequence[ir.Declaration]) -> str:
     if not comments:
         return ""
     text = json.dumps(comments, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    packed = base64.b64encode(zlib.compress(text, 9)).decode("ascii")
-    return comment_lines(textwrap.wrap(packed, _BASE64_LINE))
+    return _wrapped(base64.b64encode(zlib.compress(text, 9)).decode("ascii"))
 
 
 def encode_ints(values: Sequence[int], typecode: str) -> str:
