@@ -121,10 +121,10 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     refused = sum(1 for d in declarations.declarations if isinstance(d, ir.Record) and d.refused)
     if refused:
         skipped += f"; {refused} records refused at use (the C compiler disagrees with clang)"
-    if declarations.refused_at_use:
-        skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
+    if declarations.refused_at_use:
+        skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
     return (held or "nothing declared") + skipped + (_coverage(coverage) if coverage is not None else "")
 
 
