@@ -141,9 +141,9 @@ def record_symbol_lookups(binding):
     lookups = []
     original = binding._symbol
 
-    def counting(index, lookup):
-        lookups.append(binding.name_at(index))
-        return original(index, lookup)
+    def counting(index, name, lookup):
+        lookups.append(name)
+        return original(index, name, lookup)
 
     binding._symbol = counting
     return lookups

@@ -58,7 +58,8 @@ from array import array
 NAME_START_BITS, NAME_LENGTH_BITS, REF_BITS = 24, 10, 26
 UNRESOLVED, RESOLVED, MISSING = 0, 1, 2
 DATA_SUFFIX = ".lazybind"  # with --data-file: OUT.lazybind holds the loader and every section
-_SAMPLE_STEP = 64
+_SAMPLE_STEP = 32
+_NAME_START_MASK, _REF_SHIFT = (1 << NAME_START_BITS) - 1, 4 + NAME_START_BITS + NAME_LENGTH_BITS
 _BITFIELD_STORAGE = {"pchar": ctypes.c_byte, "pbool": ctypes.c_ubyte}
 
 _PRIMITIVE_CTYPES = {
@@ -143,11 +144,13 @@ class Binding:
                                for line in section_lines(sections["libraries"])]
         self._foreign = _foreign_target(section_lines(sections.get("target", "")))
         self._state = bytearray(len(self._entries))
-        self._sample = None
+        self._sample = None  # every _SAMPLE_STEP-th name: index_of bisects it
+        self._sample_starts = []
         self._built = set()  # records whose fields are laid out (or refused)
         self._pending = []  # records a pointer refers to, to lay out after the current one
         self._lock = _thread.RLock()
         self._types = {}
+        self._signatures = {}
         self._libraries = [None] * len(self._library_specs)
         self._missing = {}
         self._extension = _ABSENT
@@ -160,27 +163,28 @@ class Binding:
         return self._names[start:start + length]
 
     def index_of(self, name):
-        """Binary search of the names blob: first among every 64th name (a short list, searched
-        in C), then among the 64 entries that follow."""
-        entries, names = self._entries, self._names
+        """The entry of `name`, or -1. Both steps run in C: a bisect of every 32nd name, then one
+        search of the names blob from that name's line to the next sampled one; the entry's index
+        is the number of its line."""
         sample = self._sample
         if sample is None:
-            sample = self._sample = [self.name_at(i) for i in range(0, len(entries), _SAMPLE_STEP)]
-        low = max(bisect.bisect_right(sample, name) - 1, 0) * _SAMPLE_STEP
-        high = min(low + _SAMPLE_STEP, len(entries))
-        mask, shift = (1 << NAME_START_BITS) - 1, 4 + NAME_START_BITS
-        while low < high:
-            middle = (low + high) // 2
-            packed = entries[middle]
-            start = (packed >> 4) & mask
-            found = names[start:start + ((packed >> shift) & 0x3FF)]
-            if found < name:
-                low = middle + 1
-            elif found > name:
-                high = middle
-            else:
-                return middle
-        return -1
+            sample = self._take_sample()
+        block = bisect.bisect_right(sample, name) - 1
+        if block < 0 or "\n" in name:
+            return -1
+        names, start = self._names, self._sample_starts[block]
+        # a line is "#:" NAME "\n" and no name holds "#" or "\n": a match is one whole line
+        found = names.find("#:" + name + "\n", start, self._sample_starts[block + 1])
+        return found if found < 0 else block * _SAMPLE_STEP + names.count("\n", start, found)
+
+    def _take_sample(self):
+        """Every 32nd name, and where its line starts (then where the names end)."""
+        entries = self._entries
+        sampled = range(0, len(entries), _SAMPLE_STEP)
+        self._sample_starts = [((entries[i] >> 4) & _NAME_START_MASK) - 2 for i in sampled]
+        self._sample_starts.append(len(self._names))
+        self._sample = [self.name_at(i) for i in sampled]
+        return self._sample
 
     @property
     def meta(self):
@@ -207,40 +211,42 @@ class Binding:
 
     def getattr(self, name):
         index = self.index_of(name)
-        if index < 0 and name.endswith("_") and self.index_of(name[:-1]) >= 0:
-            index = self.index_of(name[:-1])  # `mod.class_` for a C name that is a Python keyword
         if index < 0:
+            if name.endswith("_") and self.index_of(name[:-1]) >= 0:
+                return self.getattr(name[:-1])  # `mod.class_` for a C name that is a Python keyword
             if name == "__lazybind__":
                 return self.info
             raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
         with self._lock:
-            value = self._namespace.get(self.name_at(index), _ABSENT)
+            value = self._namespace.get(name, _ABSENT)
             if value is _ABSENT:
-                value = self._materialize(index)
-                self._complete_pending()
+                value = self._materialize(index, name)
+                if self._pending:
+                    self._complete_pending()
                 # Interned, like the names of ordinary module globals: later lookups compare by identity.
-                self._namespace[sys.intern(self.name_at(index))] = value
+                self._namespace[sys.intern(name)] = value
                 self._state[index] = RESOLVED
             return value
 
-    def _materialize(self, index):
+    def _materialize(self, index, name):
         if self._state[index] == MISSING:
             raise self._missing[index]
-        kind, _, _, ref = unpack_entry(self._entries[index])
+        packed = self._entries[index]
+        kind = packed & 0xF
         if self._foreign and kind != KIND_CONSTANT:
-            raise UnsupportedTypeError("%s: %s" % (self.name_at(index), self._foreign))
-        return _MATERIALIZERS[kind](self, index, ref)
+            raise UnsupportedTypeError("%s: %s" % (name, self._foreign))
+        return _MATERIALIZERS[kind](self, index, name, packed >> _REF_SHIFT)
 
-    def _function(self, index, ref):
-        name = self.name_at(index)
-        spec = self.spec(ref)
-        restype, argtypes = self._signature(spec, name)
-        slot = self._compiled_slot(index)
+    def _function(self, index, name, ref):
+        restype, argtypes, errcheck = self._signature(ref, name)
+        extension = self._extension if self._extension is not _ABSENT else self.extension()
+        slot = -1 if extension is None else extension.slot(index)
         if slot >= 0:
-            return self._symbol(
-                index, lambda library: self._bind_compiled(slot, library, name, restype, argtypes))
-        function = _prototype(self._symbol(index, lambda library: library[name]), restype, argtypes)
-        if spec[0] == "V":
+            return self._symbol(index, name, lambda library: self._bind_compiled(
+                slot, library, name, restype, argtypes, errcheck))
+        function = _prototype(
+            self._symbol(index, name, lambda library: library[name]), restype, argtypes, errcheck)
+        if self._specs[ref] == "V":
             wrapper = _variadic(function, name, len(argtypes))
             if "docs" in self._sections:
                 wrapper.__doc__ = self.doc_of(name)
@@ -256,15 +262,10 @@ class Binding:
                         self._namespace.get("__file__"), section_lines(self._sections.get("compiled", "")))
         return self._extension
 
-    def _compiled_slot(self, index):
-        """The function's slot in the compiled extension, or -1 (not compiled, or no extension)."""
-        extension = self.extension()
-        return -1 if extension is None else extension.slot(index)
-
-    def _bind_compiled(self, slot, library, name, restype, argtypes):
+    def _bind_compiled(self, slot, library, name, restype, argtypes, errcheck):
         """The extension's function for `name` in `library` (AttributeError when it lacks it).
         Calls with arguments the extension does not convert itself go to the ctypes function."""
-        fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes))
+        fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes, errcheck))
         if library is ctypes.pythonapi:
             return fallback.function()  # the C API is called holding the GIL; the extension drops it
         context = (fallback, _marker(restype), ctypes.Array, _reraise_callback_error, slot, True) + tuple(
@@ -272,35 +273,41 @@ class Binding:
         function = self._extension.bind(library._handle, context)
         return fallback.function() if function is None else function
 
-    def _signature(self, spec, name):
-        result, _, params = spec[1:].partition(":")
-        try:
-            restype = self.result_ctype(int(result))
-            argtypes = [self.param_ctype(int(p)) for p in params.split(",") if p]
-        except UnsupportedTypeError as error:
-            raise UnsupportedTypeError("%s: %s" % (name, error)) from None
-        return restype, argtypes
+    def _signature(self, ref, name):
+        """(result type, parameter types, errcheck) of the function spec at `ref`, built once and
+        shared by every function of that signature: specs are interned."""
+        signature = self._signatures.get(ref)
+        if signature is None:
+            result, _, params = self.spec(ref)[1:].partition(":")
+            try:
+                restype = self.result_ctype(int(result))
+                argtypes = tuple([self.param_ctype(int(p)) for p in params.split(",") if p])
+            except UnsupportedTypeError as error:
+                raise UnsupportedTypeError("%s: %s" % (name, error)) from None
+            # only calls that take callbacks pay for re-raising a callback's exception
+            takes_callback = any(getattr(t, "_lazybind_callback_", False) for t in argtypes)
+            signature = self._signatures[ref] = (
+                restype, argtypes, _reraise_callback_error if takes_callback else None)
+        return signature
 
-    def _variable(self, index, ref):
-        name = self.name_at(index)
+    def _variable(self, index, name, ref):
         spec = self.spec(ref)
         if spec.startswith("[]"):
             element = self.ctype(int(spec[2:]))
-            variable = self._symbol(index, lambda library: element.in_dll(library, name))
+            variable = self._symbol(index, name, lambda library: element.in_dll(library, name))
             return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
         ctype = self.ctype(ref)
-        return self._symbol(index, lambda library: ctype.in_dll(library, name))
+        return self._symbol(index, name, lambda library: ctype.in_dll(library, name))
 
-    def _alias(self, index, ref):
+    def _alias(self, index, name, ref):
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
 
-    def _macro_call(self, index, ref):
+    def _macro_call(self, index, name, ref):
         """A Python function doing what the function-like macro does: call one function with
         its parameters and constants in their places."""
         head, *arguments = self.spec(ref)[1:].split(";")
         target_index, count = (int(v) for v in head.split(":"))
         target = self.getattr(self.name_at(target_index))
-        name = self.name_at(index)
         template = [(True, int(text[1:])) if text[0] == "p" else (False, _value(text[1:]))
                     for text in arguments]
 
@@ -314,34 +321,31 @@ class Binding:
         call.__doc__ = "The C macro %s: calls %s." % (name, self.name_at(target_index))
         return call
 
-    def _record_entry(self, index, ref):
+    def _record_entry(self, index, name, ref):
         return self.record_class(index)
 
-    def _type_entry(self, index, ref):
+    def _type_entry(self, index, name, ref):
         return self.ctype(ref)
 
-    def _constant(self, index, ref):
+    def _constant(self, index, name, ref):
         return _value(self.spec(ref))
 
     # -- symbols and libraries ------------------------------------------------------------------
 
-    def _symbol(self, index, lookup):
+    def _symbol(self, index, name, lookup):
         """Look a symbol up in each library in order; remember an absence so it is looked up once."""
-        name = self.name_at(index)
-        paths = []
-        for number in range(len(self._libraries)):
-            library = self.library(number)
-            paths.append(library._name or sys.executable)  # None: the running process
+        libraries = self._libraries
+        for number in range(len(libraries)):
             try:
-                return lookup(library)
+                return lookup(libraries[number] or self.library(number))
             except (AttributeError, ValueError):
                 continue
-        if not paths:
+        if not libraries:
             message = "%s (declared at %s): this module was generated without --library" % (
                 name, self.location(index))
         else:
-            message = "%s (declared at %s) is not exported by %s" % (
-                name, self.location(index), ", ".join(paths))
+            message = "%s (declared at %s) is not exported by %s" % (name, self.location(index), ", ".join(
+                library._name or sys.executable for library in libraries))  # None: the running process
         error = MissingSymbolError(message)
         self._missing[index] = error
         self._state[index] = MISSING
@@ -386,7 +390,8 @@ class Binding:
 
     def ctype(self, ref):
         """The ctypes type for the type spec at `ref` (None for void), built once."""
-        return self._once(ref, self._build_type, ref)
+        value = self._types.get(ref, _ABSENT)
+        return self._once(ref, self._build_type, ref) if value is _ABSENT else value
 
     def _build_type(self, ref):
         spec = self.spec(ref)
@@ -587,7 +592,7 @@ class Binding:
                     if kind == KIND_RECORD:
                         self.record_class(index)
                     elif kind == KIND_FUNCTION:
-                        self._signature(self.spec(ref), self.name_at(index))
+                        self._signature(ref, self.name_at(index))
                     else:
                         self.ctype(ref)
                 except (LayoutError, UnsupportedTypeError) as error:
@@ -873,12 +878,12 @@ def _reraise_callback_error(result, function, arguments):
     return result
 
 
-def _prototype(function, restype, argtypes):
+def _prototype(function, restype, argtypes, errcheck):
     """A ctypes function given its result and parameter types."""
     function.restype = restype
     function.argtypes = argtypes
-    if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
-        function.errcheck = _reraise_callback_error  # only calls that take callbacks pay for it
+    if errcheck is not None:
+        function.errcheck = errcheck
     return function
 
 

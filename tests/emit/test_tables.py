@@ -37,6 +37,19 @@ def test_entries_round_trip():
     assert kind == runtime.KIND_FUNCTION and binding.spec(ref).startswith("F")
 
 
+def test_every_name_is_found_across_sample_blocks_and_near_misses_are_not():
+    names = sorted({"%s%d" % (prefix, n) for prefix in ("a", "ab", "b", "B_", "z") for n in range(23)})
+    decls = ir.Declarations(headers=DECLS.headers, declarations=tuple(
+        ir.Constant(name, HERE, n, ir.Primitive("int")) for n, name in enumerate(names)),
+        target=DECLS.target, clang_version=DECLS.clang_version)
+    binding = runtime.Binding({"__name__": "t"}, encode(decls, [], "0", {}).sections())
+    assert len(names) > 3 * runtime._SAMPLE_STEP  # the search crosses several sampled blocks
+    for index, name in enumerate(names):
+        assert binding.index_of(name) == index
+    near_misses = ["", "A", "a", "a1x", "a1\n#:a2", "a1\n", "#:a1", "ab22 ", "z22\n", "zz", "~"]
+    assert [binding.index_of(name) for name in near_misses] == [-1] * len(near_misses)
+
+
 def test_hostile_values_round_trip_through_a_real_module(tmp_path):
     text = render_module(DECLS, encode(DECLS, [], "0", {}), ["t.h"])
     path = tmp_path / "hostile_ffi.py"
