@@ -185,6 +185,47 @@ def _position_functions():
     return where, file_name
 
 
+class _String(ctypes.Structure):
+    """libclang's CXString, freed by hand: cindex's frees itself in __del__, and every name read
+    through cindex makes one, converts it through three calls and disposes of it."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("flags", ctypes.c_uint)]
+
+
+@functools.lru_cache(maxsize=None)
+def _string_functions():
+    lib = cindex.conf.lib
+    functions = {}
+    for name, argument in (("clang_getCursorSpelling", cindex.Cursor),
+                           ("clang_getTypeSpelling", cindex.Type)):
+        function = functions[name] = lib[name]
+        function.argtypes, function.restype = [argument], _String
+    text, dispose = lib["clang_getCString"], lib["clang_disposeString"]
+    text.argtypes, text.restype = [_String], ctypes.c_char_p
+    dispose.argtypes, dispose.restype = [_String], None
+    return functions["clang_getCursorSpelling"], functions["clang_getTypeSpelling"], text, dispose
+
+
+def spelling(cursor: Cursor) -> str:
+    """`cursor.spelling`, at a third of cindex's cost (names are read tens of thousands of times)."""
+    of_cursor, _, text, dispose = _string_functions()
+    string = of_cursor(cursor)
+    try:
+        return (text(string) or b"").decode()
+    finally:
+        dispose(string)
+
+
+def type_spelling(ctype: Type) -> str:
+    """`ctype.spelling`, as `spelling` does for cursors."""
+    _, of_type, text, dispose = _string_functions()
+    string = of_type(ctype)
+    try:
+        return (text(string) or b"").decode()
+    finally:
+        dispose(string)
+
+
 def argument_types(function_type: Type) -> List[Type]:
     """The parameter types of a prototype. cindex's `argument_types()` builds a new Sequence
     class on every call, which costs more than the parse of a header's functions."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from .. import ir
-from .clang_api import Cursor, CursorKind, Positions, Type, TypeKind, argument_types
+from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types, spelling,
+                        type_spelling)
 from .paths import PathDisplay
 
 _PRIMITIVE_KINDS = {
@@ -95,7 +96,7 @@ class DeclarationCollector:
     # -- handlers ------------------------------------------------------------------------------
 
     def _function(self, cursor: Cursor) -> None:
-        name = cursor.spelling
+        name = spelling(cursor)
         if name in self.functions or name.startswith("__builtin_"):
             return
         if cursor.storage_class.name == "STATIC":
@@ -105,12 +106,12 @@ class DeclarationCollector:
         if not isinstance(ftype, ir.FunctionType):
             self.skip(cursor, name, "declaration of a non-function type")
             return
-        params = tuple(arg.spelling for arg in cursor.get_arguments())
+        params = tuple(spelling(arg) for arg in cursor.get_arguments())
         comment = _comment_text(cursor.raw_comment or "")
         self.functions[name] = ir.Function(name, self.location(cursor), ftype, params, comment)
 
     def _variable(self, cursor: Cursor) -> None:
-        name = cursor.spelling
+        name = spelling(cursor)
         if name in self.variables:
             return
         if cursor.storage_class.name == "STATIC":
@@ -140,7 +141,7 @@ class DeclarationCollector:
         where = self._positions.of(cursor)
         if not where.path:
             return  # predefined by the compiler
-        name = cursor.spelling
+        name = spelling(cursor)
         path = where.path
         rest = _logical_line(self._read_file(path), where.offset + len(name.encode()))
         if rest.startswith("("):
@@ -252,7 +253,7 @@ class DeclarationCollector:
     # -- typedefs ------------------------------------------------------------------------------
 
     def typedef_ref(self, cursor: Cursor) -> ir.TypedefRef:
-        name = cursor.spelling
+        name = spelling(cursor)
         ref = self._typedef_refs.get(name)
         if ref is not None:
             return ref
@@ -282,7 +283,7 @@ class DeclarationCollector:
                 return converter(self, ctype)
             # In a C translation unit a pointer type is named by its spelling alone,
             # and headers repeat the same few thousand of them: convert each once.
-            key = (kind, ctype.spelling)
+            key = (kind, type_spelling(ctype))
             converted = self._converted.get(key)
             if converted is None:
                 converted = self._converted[key] = converter(self, ctype)

@@ -55,7 +55,6 @@ def evaluate_macros(
                    [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
                    + [(m, macro_calls.probe_template(m)) for m in function_macros],
                    prelude=macro_calls.placeholders(function_macros))
-    calls = _macro_calls(first, function_macros, len(candidates), functions)
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
@@ -86,10 +85,11 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
             continue
         constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
-    # cc recomputes the integers in a thread (it is another process) while clang probes the rest.
+    # cc recomputes the integers in another process while clang probes the rest.
     with ThreadPoolExecutor(max_workers=1) as pool:
         names = [name for name, c in constants.items() if isinstance(c.value, int)]
         compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
+        calls = _macro_calls(first, function_macros, len(candidates), functions)
         if strings or pointers:
             second_constants, second_skipped = _strings_and_pointers(
                 main_path, main_source, args, strings, pointers
