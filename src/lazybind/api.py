@@ -6,7 +6,8 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import replace
-from typing import Any, Dict, Optional, Sequence, Union
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from . import __version__, ir
 from .errors import BuildWarning, InputError
@@ -29,18 +30,29 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
+    from .verify import confirm_layouts
 
     declarations = read_declarations(options, progress)
     _check_release_pairs(options, declarations)
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
     progress("confirming record layouts with the C compiler")
-    declarations, tables = _confirm_layouts(declarations, tables, libraries, options)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # cc works in another process meanwhile
+        confirming = pool.submit(confirm_layouts, tables.sections(), os.getcwd())
+        if not options.target:  # ctypes here can build only this machine's layouts
+            progress("finding what ctypes cannot express")
+            refused = _refusals(declarations, tables)
+        confirmation = confirming.result()
+    if confirmation.disagreements:
+        declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
+        if not options.target:
+            refused = _refusals(declarations, tables)  # the disputed records too, now
+    declarations = replace(declarations, layouts=confirmation.note,
+                           refused_at_use=() if options.target else refused)
+    tables = tables.with_meta(layouts=confirmation.note)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
         tables = tables.with_meta(release=dict(options.release))
-    if not options.target:  # ctypes here can build only this machine's layouts
-        progress("finding what ctypes cannot express")
-        declarations = _with_refusals(declarations, tables)
     rendered: Dict[str, Any] = {"declarations": declarations}
     if options.compiled:
         progress("writing the compiled fast path")
@@ -58,22 +70,18 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     return rendered
 
 
-def _confirm_layouts(declarations: ir.Declarations, tables, libraries, options: Options):
-    """Have the C compiler confirm clang's record layouts; a record it disagrees on is refused
-    at use with the difference as the reason (the module never builds a layout in doubt)."""
+def _refuse_disputed(declarations: ir.Declarations, disagreements: Dict[str, str], libraries,
+                     options: Options):
+    """A record the C compiler lays out differently from clang is refused at use, the difference
+    its reason: the module never builds a layout in doubt. Returns the declarations and tables."""
     from .emit import encode
-    from .verify import confirm_layouts
 
-    confirmation = confirm_layouts(tables.sections(), os.getcwd())
-    if confirmation.disagreements:
-        refused = tuple(
-            replace(d, refused=confirmation.disagreements[d.name])
-            if isinstance(d, ir.Record) and d.name in confirmation.disagreements else d
-            for d in declarations.declarations)
-        declarations = replace(declarations, declarations=refused)
-        tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
-    return replace(declarations, layouts=confirmation.note), tables.with_meta(
-        layouts=confirmation.note)
+    refused = tuple(replace(d, refused=disagreements[d.name])
+                    if isinstance(d, ir.Record) and d.name in disagreements else d
+                    for d in declarations.declarations)
+    declarations = replace(declarations, declarations=refused)
+    return declarations, encode(declarations, libraries, __version__, compile_options(options),
+                                options.docstrings)
 
 
 def _check_release_pairs(options: Options, declarations: ir.Declarations) -> None:
@@ -87,14 +95,15 @@ def _check_release_pairs(options: Options, declarations: ir.Declarations) -> Non
             raise InputError(f"--release {type_name}={function}: no function {function!r} in the module")
 
 
-def _with_refusals(declarations: ir.Declarations, tables) -> ir.Declarations:
+def _refusals(declarations: ir.Declarations, tables) -> Tuple[ir.Skipped, ...]:
+    """What the module refuses at use because ctypes cannot express it."""
     from .verify import refusals_at_use
 
     refused = refusals_at_use(tables.sections())
     where = {d.name: d.location for d in declarations.declarations}
     found = [ir.Skipped(name, where[name], reason) for name, reason in refused.items()]
     found.sort(key=lambda s: (s.location.file, s.location.line, s.name))
-    return replace(declarations, refused_at_use=tuple(found))
+    return tuple(found)
 
 
 def _render_extension(declarations: ir.Declarations, output: Optional[str]):
