@@ -186,6 +186,11 @@ def setup(settings, status):
                             "clang==%s.*" % major], check=True)
         except subprocess.CalledProcessError as exc:
             status["clang2py"] = "could not install ctypeslib2: %s" % exc
+    # every tool runs from bytecode, as pip leaves the peers it installs; lazybind may be an
+    # editable checkout, whose modules would otherwise be compiled at every generation
+    import lazybind
+    subprocess.run([PY, "-m", "compileall", "-q", os.path.dirname(lazybind.__file__)],
+                   env=child_env(), check=False)
     # headers: install the -dev packages when something is missing and we may
     need = []
     for t in TARGETS:
