@@ -181,12 +181,27 @@ def main(results_path):
     suite.log("wrote the compiled fast path section of", suite.rel(results_path))
 
 
-def write_section(results_path):
-    """Put the section made from _work/compiled.json into RESULTS.md (replacing an older one)."""
-    if not os.path.exists(DATA):
+def section_in(results_path):
+    """The compiled section RESULTS.md holds now ("" when none)."""
+    if not os.path.exists(results_path):
+        return ""
+    with open(results_path, encoding="utf-8") as handle:
+        text = handle.read()
+    if BEGIN not in text:
+        return ""
+    return text[text.index(BEGIN) + len(BEGIN) + 1:text.index(END)]
+
+
+def write_section(results_path, previous=""):
+    """Put the section made from _work/compiled.json into RESULTS.md (replacing an older one);
+    without that file (a fresh checkout: _work is not kept), the `previous` section stays."""
+    if os.path.exists(DATA):
+        with open(DATA) as handle:
+            section = render(json.load(handle))
+    elif previous:
+        section = previous
+    else:
         return
-    with open(DATA) as handle:
-        section = render(json.load(handle))
     with open(results_path, encoding="utf-8") as handle:
         text = handle.read()
     if BEGIN in text:

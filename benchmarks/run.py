@@ -566,7 +566,7 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
                     row.append(ratio(v, base))
         w("| " + " | ".join(row) + " |")
     w("")
-    w("## Goals of issue 3")
+    w("## Goals of issue 7")
     w("")
     w("| goal | target | achieved | |")
     w("|---|---|---|---|")
@@ -1105,10 +1105,11 @@ def render(data, args):
     goals = goals_table(gens, imports, floors, firsts, steady, scaling, data.get("comments_floor", {}))
     info = machine_info(env_info)
     total = data["measure_s"] + time.perf_counter() - t0
+    import compiled
+    previous = compiled.section_in(args.output)
     write_results(args.output, settings, info, gens, counts, imports, firsts, floors, steady,
                   scaling, goals, total)
-    import compiled
-    compiled.write_section(args.output)  # measured by --compiled; kept across full runs
+    compiled.write_section(args.output, previous)  # measured by --compiled; kept across full runs
     log("wrote", rel(args.output), "and", rel(args.plot), "in %.0f s" % total)
 
 
