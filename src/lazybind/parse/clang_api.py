@@ -208,18 +208,17 @@ def _string_functions():
 
 def spelling(cursor: Cursor) -> str:
     """`cursor.spelling`, at a third of cindex's cost (names are read tens of thousands of times)."""
-    of_cursor, _, text, dispose = _string_functions()
-    string = of_cursor(cursor)
-    try:
-        return (text(string) or b"").decode()
-    finally:
-        dispose(string)
+    return _taken(_string_functions()[0](cursor))
 
 
 def type_spelling(ctype: Type) -> str:
     """`ctype.spelling`, as `spelling` does for cursors."""
-    _, of_type, text, dispose = _string_functions()
-    string = of_type(ctype)
+    return _taken(_string_functions()[1](ctype))
+
+
+def _taken(string: _String) -> str:
+    """The text of a CXString, which is then freed."""
+    _, _, text, dispose = _string_functions()
     try:
         return (text(string) or b"").decode()
     finally:
