@@ -1,6 +1,7 @@
 """Fingerprint a file with OpenSSL's EVP API, authenticate it with HMAC-SHA256, seal it with
-AES-256-GCM and open it again, and set up a TLS client context: libcrypto and libssl bound
-straight from openssl/evp.h and openssl/ssl.h.
+AES-256-GCM and open it again, set up a TLS client context, and read the trusted certificates
+through OpenSSL's stack macros: libcrypto and libssl bound straight from openssl/evp.h and
+openssl/ssl.h.
 
     python examples/openssl_digest.py [FILE]       # FILE defaults to this script
 """
@@ -25,7 +26,15 @@ def file_digest(path, algorithm):
             ssl.EVP_DigestUpdate(context, chunk, len(chunk))
         digest, size = ctypes.create_string_buffer(ssl.EVP_MAX_MD_SIZE), ctypes.c_uint()
         assert ssl.EVP_DigestFinal_ex(context, digest, ctypes.byref(size)) == 1
+        # a macro over two calls: EVP_MD_get_size(EVP_MD_CTX_get0_md(context))
+        assert ssl.EVP_MD_CTX_get_size(context) == size.value
         return digest.raw[:size.value]
+
+
+def sha256(data):
+    out, size = ctypes.create_string_buffer(ssl.EVP_MAX_MD_SIZE), ctypes.c_uint()
+    assert ssl.EVP_Digest(data, len(data), out, ctypes.byref(size), ssl.EVP_sha256(), None) == 1
+    return out.raw[:size.value]
 
 
 def hmac_sha256(key, data):
@@ -54,6 +63,26 @@ def gcm(encrypt, key, iv, data, tag=None):
         return text, tag_out.raw
 
 
+def trusted_certificates():
+    """The DER encoding of each certificate in OpenSSL's default CA file. The sk_X509_INFO_*
+    macros cast their arguments through inline functions, and sk_X509_INFO_value casts its
+    result to X509_INFO *: the bound macros do the same."""
+    source = ssl.BIO_new_file(ssl.X509_get_default_cert_file(), b"r")
+    if not source:
+        return []
+    with ssl.__lazybind__.scoped(source, ssl.BIO_free):
+        infos = ssl.PEM_X509_INFO_read_bio(source, None, None, None)
+    found = []
+    for number in range(ssl.sk_X509_INFO_num(infos)):
+        certificate = ssl.sk_X509_INFO_value(infos, number).contents.x509
+        if certificate:
+            der = (ctypes.c_ubyte * ssl.i2d_X509(certificate, None))()
+            ssl.i2d_X509(certificate, ctypes.byref(ctypes.cast(der, ctypes.POINTER(ctypes.c_ubyte))))
+            found.append(bytes(der))
+    ssl.sk_X509_INFO_pop_free(infos, ssl.X509_INFO_free)
+    return found
+
+
 path = sys.argv[1] if len(sys.argv) > 1 else __file__
 with open(path, "rb") as source:
     content = source.read()
@@ -78,3 +107,7 @@ with ssl.__lazybind__.scoped(context, ssl.SSL_CTX_free):
     ssl.SSL_CTX_ctrl(context, ssl.SSL_CTRL_SET_MIN_PROTO_VERSION, ssl.TLS1_2_VERSION, None)
     minimum = ssl.SSL_CTX_ctrl(context, ssl.SSL_CTRL_GET_MIN_PROTO_VERSION, 0, None)
     print("tls client context: minimum protocol %#06x" % minimum)
+
+certificates = sorted(set(trusted_certificates()))
+print("trusted certificates: %d, sha256 of the sorted DER %s" % (
+    len(certificates), sha256(b"".join(certificates)).hex() if certificates else "-"))

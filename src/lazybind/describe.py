@@ -42,11 +42,25 @@ def _summary(declaration: ir.Declaration) -> str:
     if isinstance(declaration, ir.Alias):
         return f"alias {declaration.name} = {declaration.target}"
     if isinstance(declaration, ir.MacroCall):
-        arguments = ", ".join(declaration.params[v] if k == "param" else repr(v)
-                              for k, v in declaration.arguments)
-        return (f"macro {declaration.name}({', '.join(declaration.params)}) = "
-                f"{declaration.target}({arguments})")
+        call = _call_text(declaration.target, declaration.arguments, declaration.params)
+        if declaration.result is not None:
+            call = f"({c_spelling(declaration.result)}){call}"
+        return f"macro {declaration.name}({', '.join(declaration.params)}) = {call}"
     return f"constant {declaration.name} = {declaration.value!r}"
+
+
+def _call_text(target: str, arguments, params) -> str:
+    """`f(a, (cast)b, 3, g(a))`: a macro's call with its parameters' names."""
+    parts = []
+    for kind, value in arguments:
+        if kind == "call":
+            inner = _call_text(value.target, value.arguments, params)
+            parts.append(f"(cast){inner}" if value.cast else inner)
+        elif kind in ("param", "cast"):
+            parts.append(params[value] if kind == "param" else f"(cast){params[value]}")
+        else:
+            parts.append(repr(value))
+    return f"{target}({', '.join(parts)})"
 
 
 def describe_text(declarations: ir.Declarations) -> str:

@@ -8,7 +8,7 @@ referred to by name through `RecordRef`, because two records may share a shape b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 # Primitive C types by a stable short name. The runtime maps these names to ctypes types.
 PRIMITIVES = (
@@ -173,17 +173,40 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A call inside a function-like macro's expansion, as an argument of another call
+    (`EVP_MD_get_size(EVP_MD_CTX_get0_md(e))`)."""
+
+    target: str  # the name of the Function called
+    arguments: Tuple[Tuple[str, Any], ...]  # as MacroCall.arguments
+    cast: bool = False  # the C code casts the result to the parameter type it is passed as
+
+
+@dataclass(frozen=True)
 class MacroCall:
-    """A function-like macro that calls one function with its own parameters and constants
-    (openssl/ssl.h: `#define SSL_CTX_set_mode(ctx,op) SSL_CTX_ctrl((ctx),SSL_CTRL_MODE,(op),NULL)`):
-    the module exposes it as a Python function making that call."""
+    """A function-like macro that calls one function with its own parameters, constants and
+    calls of other functions (openssl/ssl.h: `#define SSL_CTX_set_mode(ctx,op)
+    SSL_CTX_ctrl((ctx),SSL_CTRL_MODE,(op),NULL)`): the module exposes it as a Python function
+    making that call."""
 
     name: str
     location: Location
     params: Tuple[str, ...]
     target: str  # the name of the Function called
-    # per argument of the call: ("param", index into params) or ("value", a constant)
-    arguments: Tuple[Tuple[str, "ConstantValue"], ...]
+    # per argument of the call: ("param", index into params), ("cast", index into params: the C
+    # code casts it to the parameter type, e.g. through an inline identity function), ("value",
+    # a constant) or ("call", a Call)
+    arguments: Tuple[Tuple[str, Any], ...]
+    result: Optional[CType] = None  # the pointer type the macro casts the result to, if any
+
+    def targets(self) -> Iterator[str]:
+        """Every function the macro calls."""
+        yield self.target
+        pending = [value for kind, value in self.arguments if kind == "call"]
+        while pending:
+            call = pending.pop()
+            yield call.target
+            pending.extend(value for kind, value in call.arguments if kind == "call")
 
 
 Declaration = Union[Function, Variable, Record, Enum, Typedef, Constant, Alias, MacroCall]

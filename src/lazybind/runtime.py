@@ -28,9 +28,12 @@ names and specs count those prefixes: the runtime slices the module's text as it
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
-    macro calls C<entry index of the function>:<number of parameters>, then for each argument
-               ;p<parameter number> or ;v<value>   (a function-like macro calling one function)
                a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
+    macro calls C<entry index of the function>:<number of parameters>[:<type ref of the pointer
+               type the macro casts the result to>], then each argument of the call, in prefix
+               order: ;p<parameter number>, ;P<parameter number> (cast to the parameter type it
+               is passed as), ;v<value>, or ;c<entry index>/<number of arguments> (;k...: cast)
+               followed by that call's own arguments (a function-like macro calling a function)
 * locations one 32-bit integer per entry: file index << 20 | line (base64, little-endian).
 * files    the header names the locations refer to, one per line.
 * libraries one per line: the name given to --library, a tab, the soname found at generation.
@@ -303,23 +306,55 @@ class Binding:
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
 
     def _macro_call(self, index, name, ref):
-        """A Python function doing what the function-like macro does: call one function with
-        its parameters and constants in their places."""
+        """A Python function doing what the function-like macro does: call a function with its
+        parameters, constants and other calls in their places."""
         head, *arguments = self.spec(ref)[1:].split(";")
-        target_index, count = (int(v) for v in head.split(":"))
-        target = self.getattr(self.name_at(target_index))
-        template = [(True, int(text[1:])) if text[0] == "p" else (False, _value(text[1:]))
-                    for text in arguments]
+        target_index, count, *result = (int(v) for v in head.split(":"))
+        call = self._call_of(target_index, None, iter(arguments))
+        result_type = self.result_ctype(result[0]) if result else None
 
-        def call(*args):
+        def macro(*args):
             if len(args) != count:
                 raise TypeError("%s() takes %d arguments (%d given)" % (name, count, len(args)))
-            return target(*[args[value] if is_param else value for is_param, value in template])
+            value = call(args)
+            return value if result_type is None else _cast_result(value, result_type)
 
-        call.__name__ = call.__qualname__ = name
-        call.__wrapped__ = target
-        call.__doc__ = "The C macro %s: calls %s." % (name, self.name_at(target_index))
-        return call
+        target = self.getattr(self.name_at(target_index))
+        macro.__name__ = macro.__qualname__ = name
+        macro.__wrapped__ = target
+        macro.__doc__ = "The C macro %s: calls %s." % (name, self.name_at(target_index))
+        return macro
+
+    def _call_of(self, target_index, count, arguments):
+        """A function of the macro's arguments making one call of its expansion; `arguments` is
+        an iterator over the argument specs, of which the call takes its `count` (see the tables'
+        description above); the outermost call takes them all (`count` None)."""
+        target = self.getattr(self.name_at(target_index))
+        types = getattr(getattr(target, "__wrapped__", target), "argtypes", None) or ()
+        makers = []
+        while count is None or len(makers) < count:
+            spec = next(arguments, None)
+            if spec is None:
+                break
+            number = len(makers)
+            makers.append(self._argument_of(spec, types[number] if number < len(types) else None,
+                                            arguments))
+        return lambda args: target(*[make(args) for make in makers])
+
+    def _argument_of(self, spec, parameter_type, rest):
+        tag, text = spec[0], spec[1:]
+        if tag == "p":
+            number = int(text)
+            return lambda args: args[number]
+        if tag == "P":
+            number = int(text)
+            return lambda args: _as_pointer(args[number], parameter_type)
+        if tag == "v":
+            value = _value(text)
+            return lambda args: value
+        entry, count = (int(v) for v in text.split("/"))
+        call = self._call_of(entry, count, rest)
+        return call if tag == "c" else lambda args: _as_pointer(call(args), parameter_type)
 
     def _record_entry(self, index, name, ref):
         return self.record_class(index)
@@ -936,6 +971,25 @@ def load_extension(module_file, compiled):
     except ImportError:
         return None
     return extension if getattr(extension, "TABLES", None) == digest else None
+
+
+def _as_pointer(value, ctype):
+    """What a C cast to the pointer type `ctype` does where ctypes would refuse `value` (a
+    pointer of another type, an address): a `ctype` pointing where `value` does."""
+    if isinstance(ctype, type) and issubclass(ctype, ctypes._Pointer) and not isinstance(value, ctype) \
+            and isinstance(value, (int, ctypes._Pointer, ctypes.Array, ctypes.c_void_p)):
+        return ctypes.cast(value, ctype)
+    return value
+
+
+def _cast_result(value, ctype):
+    """A macro's result cast to the pointer type `ctype`, as functions returning it give it:
+    bytes for `const char *`, an int for `void *`, else a pointer object."""
+    if ctype is ctypes.c_char_p or ctype is ctypes.c_void_p:
+        if isinstance(value, (ctypes._Pointer, ctypes.Array)):
+            value = ctypes.cast(value, ctypes.c_void_p).value
+        return ctype(value).value if isinstance(value, int) else value
+    return _as_pointer(value, ctype)
 
 
 def _variadic(function, name, fixed):

@@ -95,6 +95,13 @@ def test_openssl_digests_hmac_aes_and_tls_context(run_example, example_dir):
     assert out["aes-256-gcm round trip"] == "ok"
     assert out["aes-256-gcm forged ciphertext"] == "rejected"
     assert out["tls client context"] == "minimum protocol %#06x" % ssl.TLSVersion.TLSv1_2
+    # the certificates OpenSSL's stack macros listed are those Python's ssl module loads
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(cafile=ssl.get_default_verify_paths().openssl_cafile)
+    known = sorted(set(context.get_ca_certs(binary_form=True)))
+    assert known, "no CA certificates: install ca-certificates"
+    assert out["trusted certificates"] == "%d, sha256 of the sorted DER %s" % (
+        len(known), hashlib.sha256(b"".join(known)).hexdigest())
 
 
 def test_sqlite_rows_and_python_sql_functions_read_by_pythons_sqlite3(run_example, example_dir):

@@ -10,7 +10,7 @@ import textwrap
 import zlib
 from array import array
 from dataclasses import dataclass, replace
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, Iterator, List, Sequence
 
 from .. import ir
 from .. import runtime as rt
@@ -178,11 +178,22 @@ class _Encoder:
         if isinstance(declaration, ir.Alias):
             return self.index[declaration.target]
         if isinstance(declaration, ir.MacroCall):
-            arguments = "".join(f";p{value}" if kind == "param" else f";v{_value_spec(value, ir.VOID)}"
-                                for kind, value in declaration.arguments)
-            spec = f"C{self.index[declaration.target]}:{len(declaration.params)}{arguments}"
-            return self.specs.intern(spec)
+            head = f"C{self.index[declaration.target]}:{len(declaration.params)}"
+            if declaration.result is not None:
+                head += f":{self.type_ref(declaration.result)}"
+            return self.specs.intern(head + "".join(self._macro_arguments(declaration.arguments)))
         return self.specs.intern(self._record_spec(declaration))
+
+    def _macro_arguments(self, arguments) -> Iterator[str]:
+        """A macro call's arguments in prefix order: a nested call, then its own arguments."""
+        for kind, value in arguments:
+            if kind == "call":
+                yield f";{'k' if value.cast else 'c'}{self.index[value.target]}/{len(value.arguments)}"
+                yield from self._macro_arguments(value.arguments)
+            elif kind == "value":
+                yield f";v{_value_spec(value, ir.VOID)}"
+            else:
+                yield f";{'P' if kind == 'cast' else 'p'}{value}"
 
     def _record_spec(self, record: ir.Record) -> str:
         kind = "N" if record.kind == "union" else "S"

@@ -50,7 +50,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     exported = set(collector.functions) | set(collector.variables)
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()),
                                     exported, list(collector.function_macros.values()),
-                                    set(collector.functions))
+                                    set(collector.functions), collector.convert)
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
         for name, path in zip(options.headers, named_paths)

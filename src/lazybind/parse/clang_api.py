@@ -121,15 +121,20 @@ class TranslationUnit:
 
 
 
-def parse(main_path: str, main_source: str, args: Sequence[str]) -> TranslationUnit:
-    """Parse `main_source` as if it were the file `main_path` (it need not exist on disk)."""
+def parse(main_path: str, main_source: str, args: Sequence[str],
+          with_bodies: bool = False) -> TranslationUnit:
+    """Parse `main_source` as if it were the file `main_path` (it need not exist on disk);
+    function bodies are skipped unless asked for."""
     index = cindex.Index.create()
+    options = _PARSE_OPTIONS
+    if with_bodies:
+        options &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     try:
         tu = index.parse(
             main_path,
             args=list(args),
             unsaved_files=[(main_path, main_source)],
-            options=_PARSE_OPTIONS,
+            options=options,
         )
     except cindex.TranslationUnitLoadError as error:
         raise InputError(f"libclang could not parse the headers: {error}") from None

@@ -1,16 +1,21 @@
-"""Function-like macros that call one function: `#define SSL_CTX_set_mode(ctx, op)
+"""Function-like macros that call a function: `#define SSL_CTX_set_mode(ctx, op)
 SSL_CTX_ctrl((ctx), SSL_CTRL_MODE, (op), NULL)` becomes a Python function calling SSL_CTX_ctrl.
 
 Each macro is expanded by clang in a probe, `sizeof((NAME(arg0, arg1)))`, its parameters given as
-placeholder variables: the expansion must be a single call of a declared function whose arguments
-are each either a parameter, passed through unchanged (casts aside, which the function's own
-prototype performs), or a constant clang evaluates. Anything else (a parameter inside an
-expression, a statement, two calls, a type argument) is left out: the module never guesses at C.
+placeholder variables: the expansion must be a call of a declared function whose arguments are
+each a parameter, a constant clang evaluates, or such a call of another declared function
+(`EVP_MD_get_size(EVP_MD_CTX_get0_md(e))`). Casts are otherwise left to the function's own
+prototype, except casts to a pointer type, which ctypes would refuse: they are recorded, and so
+are calls of an inline function that only returns its parameter (OpenSSL's stack macros check
+their argument types that way), which are casts in effect. Anything else (a parameter inside an
+expression, a statement, an inline function doing more, a type argument) is left out: the module
+never guesses at C.
 """
 
 from __future__ import annotations
 
-from typing import AbstractSet, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, replace
+from typing import AbstractSet, Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 from .. import ir
 from . import clang_api
@@ -36,33 +41,66 @@ def probe_template(macro: MacroDefinition) -> str:
 
 
 def read_call(probe, macro: MacroDefinition, functions: AbstractSet[str], line: int,
-              probe_file: str) -> Union[ir.MacroCall, str]:
+              probe_file: str, convert: Optional[Callable] = None,
+              identities: Optional[Dict[str, bool]] = None) -> Union[ir.MacroCall, str]:
     """The MacroCall a probe shows, or why the macro is not one. `line` and `probe_file` are
-    what __LINE__ and __FILE__ gave in the probe: the macro's own line and header stand in."""
-    call = _single_child(next(iter(probe.get_children()), None), _WRAPPERS)
+    what __LINE__ and __FILE__ gave in the probe: the macro's own line and header stand in.
+    `convert` turns the pointer type the macro casts its result to into IR; `identities`
+    remembers, across the macros of one probe, which inline functions return their argument."""
+    expression = next(iter(probe.get_children()), None)
+    result_type = _outer_cast(expression)
+    call = _single_child(expression, _WRAPPERS)
     if call is None or call.kind != CursorKind.CALL_EXPR:
         return "a function-like macro that is not a call of one function"
+    found = _call(call, _Context(macro, functions, line, probe_file, identities))
+    if isinstance(found, str):
+        return found
+    result = None
+    if result_type is not None and convert is not None and \
+            result_type.get_canonical() != call.type.get_canonical():
+        result = convert(result_type)  # `(X509 *)OPENSSL_sk_value(...)`: ctypes gives an int
+    return ir.MacroCall(macro.name, macro.location, macro.params or (), found.target,
+                        found.arguments, result)
+
+
+@dataclass(frozen=True)
+class _Context:
+    macro: MacroDefinition
+    functions: AbstractSet[str]
+    line: int  # what __LINE__ gave in the probe
+    probe_file: str  # what __FILE__ gave
+    identities: Optional[Dict[str, bool]]  # inline function name -> returns its argument
+
+
+def _call(call, context: _Context) -> Union[ir.Call, str]:
     children = list(call.get_children())
     callee = _single_child(children[0], _TRANSPARENT) if children else None
-    if callee is None or callee.kind != CursorKind.DECL_REF_EXPR or callee.spelling not in functions:
+    if callee is None or callee.kind != CursorKind.DECL_REF_EXPR or \
+            callee.spelling not in context.functions:
         return "a function-like macro calling something other than a declared function"
     arguments = []
     for argument in children[1:]:
-        value = _argument(argument, macro, line, probe_file)
+        value = _argument(argument, context)
         if value is None:
-            return ("a function-like macro whose call arguments are not each a parameter or "
-                    "a constant")
+            return ("a function-like macro whose call arguments are not each a parameter, "
+                    "a constant or such a call")
         arguments.append(value)
-    return ir.MacroCall(macro.name, macro.location, macro.params or (), callee.spelling,
-                        tuple(arguments))
+    return ir.Call(callee.spelling, tuple(arguments))
 
 
-def _argument(argument, macro: MacroDefinition, line: int,
-              probe_file: str) -> Optional[Tuple[str, ir.ConstantValue]]:
+def _argument(argument, context: _Context) -> Optional[Tuple[str, Any]]:
     inner = _single_child(argument, _TRANSPARENT)
+    cast = _outer_cast(argument) is not None
+    while inner is not None and inner.kind == CursorKind.CALL_EXPR and \
+            _returns_its_argument(inner, context.identities):
+        inner = _single_child(list(inner.get_children())[1], _TRANSPARENT)  # a cast, in effect
+        cast = True
     if inner is not None and inner.kind == CursorKind.DECL_REF_EXPR and \
             inner.spelling.startswith(ARGUMENT_PREFIX):
-        return ("param", int(inner.spelling[len(ARGUMENT_PREFIX):]))
+        return ("cast" if cast else "param", int(inner.spelling[len(ARGUMENT_PREFIX):]))
+    if inner is not None and inner.kind == CursorKind.CALL_EXPR:
+        nested = _call(inner, context)
+        return None if isinstance(nested, str) else ("call", replace(nested, cast=cast))
     if _uses_a_parameter(argument):
         return None  # `sizeof(*p)`, `p + 1`: depends on the argument's C type or value
     value = clang_api.evaluate(argument)
@@ -70,11 +108,53 @@ def _argument(argument, macro: MacroDefinition, line: int,
         value = clang_api.evaluate(inner)  # NULL spelled ((void *)0)
     if value == 0 and argument.type.get_canonical().kind == TypeKind.POINTER:
         return ("value", None)  # NULL: ctypes takes None for any pointer type, 0 for some only
-    if isinstance(value, bytes) and probe_file.encode() in value:
-        value = macro.location.file.encode()  # __FILE__: where the macro is, not the probe
-    elif value == line:
-        value = macro.location.line  # __LINE__
+    if isinstance(value, bytes) and context.probe_file.encode() in value:
+        value = context.macro.location.file.encode()  # __FILE__: where the macro is, not the probe
+    elif value == context.line:
+        value = context.macro.location.line  # __LINE__
     return None if value is None else ("value", value)
+
+
+def _returns_its_argument(call, known: Optional[Dict[str, bool]]) -> bool:
+    """A call of an inline function of one parameter whose body only returns it, cast or not:
+    OpenSSL's `ossl_check_X509_sk_type(sk)` type checks, which are no exported symbol."""
+    children = list(call.get_children())
+    callee = _single_child(children[0], _TRANSPARENT) if len(children) == 2 else None
+    if callee is None or callee.kind != CursorKind.DECL_REF_EXPR:
+        return False
+    if known is None:
+        return _is_identity(callee)
+    found = known.get(callee.spelling)
+    if found is None:
+        found = known[callee.spelling] = _is_identity(callee)
+    return found
+
+
+def _is_identity(callee) -> bool:
+    definition = callee.referenced.get_definition() if callee.referenced else None
+    if definition is None or definition.kind != CursorKind.FUNCTION_DECL:
+        return False
+    parts = list(definition.get_children())
+    parameters = [c for c in parts if c.kind == CursorKind.PARM_DECL]
+    bodies = [c for c in parts if c.kind == CursorKind.COMPOUND_STMT]
+    if len(parameters) != 1 or len(bodies) != 1:
+        return False
+    statements = list(bodies[0].get_children())
+    if len(statements) != 1 or statements[0].kind != CursorKind.RETURN_STMT:
+        return False
+    returned = _single_child(next(iter(statements[0].get_children()), None), _TRANSPARENT)
+    return returned is not None and returned.kind == CursorKind.DECL_REF_EXPR and \
+        returned.referenced == parameters[0]
+
+
+def _outer_cast(cursor):
+    """The type of the first C cast met going down through parentheses and casts, or None."""
+    while cursor is not None and cursor.kind in _WRAPPERS:
+        if cursor.kind == CursorKind.CSTYLE_CAST_EXPR:
+            return cursor.type if cursor.type.get_canonical().kind == TypeKind.POINTER else None
+        children = [c for c in cursor.get_children() if not c.kind.is_reference()]
+        cursor = children[0] if len(children) == 1 else None
+    return None
 
 
 def _single_child(cursor, kinds):

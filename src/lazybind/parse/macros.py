@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import AbstractSet, Dict, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import ir
 from . import clang_api, macro_calls
@@ -38,7 +38,7 @@ class MacroResults:
 def evaluate_macros(
     main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition],
     exported: AbstractSet[str] = frozenset(), function_macros: Sequence[MacroDefinition] = (),
-    functions: AbstractSet[str] = frozenset(),
+    functions: AbstractSet[str] = frozenset(), convert_type: Optional[Callable] = None,
 ) -> MacroResults:
     """Constants for the macros with a value; `exported` (the declared functions and variables)
     tells which macros merely rename one of them. `function_macros` that call one of the
@@ -89,7 +89,7 @@ def evaluate_macros(
     with ThreadPoolExecutor(max_workers=1) as pool:
         names = [name for name, c in constants.items() if isinstance(c.value, int)]
         compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
-        calls = _macro_calls(first, function_macros, len(candidates), functions)
+        calls = _macro_calls(first, function_macros, len(candidates), functions, convert_type)
         if strings or pointers:
             second_constants, second_skipped = _strings_and_pointers(
                 main_path, main_source, args, strings, pointers
@@ -103,15 +103,17 @@ def evaluate_macros(
 
 
 def _macro_calls(probe: "_ProbeResult", macros: Sequence[MacroDefinition], first_number: int,
-                 functions: AbstractSet[str]) -> List[ir.MacroCall]:
+                 functions: AbstractSet[str], convert_type: Optional[Callable]) -> List[ir.MacroCall]:
     """The function-like macros that are a call of one function. The others are not listed as
     skipped: most take types or statements (offsetof, va_start) and were never functions."""
     calls = []
+    identities: Dict[str, bool] = {}
     for number, macro in enumerate(macros, first_number):
         cursor = probe.cursors.get(macro.name)
         if cursor is None or macro.name in probe.errors:
             continue
-        found = macro_calls.read_call(cursor, macro, functions, _LINE_BASE + number, _PROBE_FILE)
+        found = macro_calls.read_call(cursor, macro, functions, _LINE_BASE + number, _PROBE_FILE,
+                                      convert_type, identities)
         if not isinstance(found, str):
             calls.append(found)
     return calls
@@ -216,7 +218,9 @@ def _probe(main_path, main_source, args, items, prelude: str = "") -> _ProbeResu
         probe = f"{PROBE_PREFIX}{number}"
         lines.append(template.format(probe=probe, macro=macro.name))
         positions.append((main_lines + len(lines) - 1, lines[-1].index(probe) + 1))
-    tu = clang_api.parse(main_path, "\n".join(lines) + "\n", list(args) + ["-ferror-limit=0", "-w", "-Wno-int-conversion"])
+    # with bodies: a macro's call may go through an inline function that only returns its argument
+    tu = clang_api.parse(main_path, "\n".join(lines) + "\n",
+                         list(args) + ["-ferror-limit=0", "-w", "-Wno-int-conversion"], with_bodies=True)
     errors: Dict[str, str] = {}
     numbers = {line: number for number, (line, _) in enumerate(positions)}
     for diag in tu.diagnostics():  # at the probe's physical line (a #line does not move it)

@@ -75,8 +75,12 @@ def _referenced_names(declaration: ir.Declaration) -> Iterator[str]:
         yield from type_names(declaration.type if isinstance(declaration, ir.Variable) else declaration.ctype)
     elif isinstance(declaration, ir.Typedef):
         yield from type_names(declaration.target)
-    elif isinstance(declaration, (ir.Alias, ir.MacroCall)):
+    elif isinstance(declaration, ir.Alias):
         yield declaration.target
+    elif isinstance(declaration, ir.MacroCall):
+        yield from declaration.targets()
+        if declaration.result is not None:
+            yield from type_names(declaration.result)
     elif isinstance(declaration, ir.Record):
         for field in declaration.fields:
             yield from type_names(field.type)
