@@ -97,19 +97,31 @@ def decode_ints(text, typecode):
     return values
 
 
-def read_sections(source):
+def read_sections(source, in_place=()):
     """The data sections of a generated module's source text: {name: text}, each text exactly
-    as in the file (its lines behind their two-character prefix), sliced once, never rewritten."""
+    as in the file (its lines behind their two-character prefix), sliced once, never rewritten.
+    The sections named in `in_place` are not copied out (the large ones: the first use of a
+    module then touches less memory): their text is the whole `source`, and `name + "@"` holds
+    where the section starts and ends in it."""
     sections = {}
     start = source.index("\n#@")
     while start >= 0:
         header_end = source.index("\n", start + 1)
         end = source.find("\n#@", header_end)
         name = source[start + 3:header_end].strip()
-        if name != "runtime":  # compiled by the module's bootstrap, not read here
-            sections[name] = source[header_end + 1:end + 1 if end >= 0 else len(source)]
+        bounds = header_end + 1, end + 1 if end >= 0 else len(source)
+        if name in in_place:
+            sections[name], sections[name + "@"] = source, bounds
+        elif name != "runtime":  # compiled by the module's bootstrap, not read here
+            sections[name] = source[bounds[0]:bounds[1]]
         start = end
     return sections
+
+
+def _section(sections, name):
+    """A section's text and where the section is in it (all of it, unless read in place)."""
+    text = sections[name]
+    return text, sections.get(name + "@") or (0, len(text))
 
 
 def section_lines(text):
@@ -139,9 +151,9 @@ class Binding:
     def __init__(self, namespace, sections):
         self._namespace = namespace
         self._module_name = namespace.get("__name__", "lazybind_module")
-        self._names = sections["names"]
+        self._names, (self._names_at, self._names_end) = _section(sections, "names")
         self._entries = decode_ints(sections.pop("entries"), "Q")
-        self._specs = sections["specs"]
+        self._specs, (self._specs_at, _) = _section(sections, "specs")
         self._sections = sections
         self._library_specs = [dict(zip(("name", "soname"), line.split("\t")))
                                for line in section_lines(sections["libraries"])]
@@ -163,6 +175,7 @@ class Binding:
 
     def name_at(self, index):
         _, start, length, _ = unpack_entry(self._entries[index])
+        start += self._names_at
         return self._names[start:start + length]
 
     def index_of(self, name):
@@ -184,8 +197,9 @@ class Binding:
         """Every 32nd name, and where its line starts (then where the names end)."""
         entries = self._entries
         sampled = range(0, len(entries), _SAMPLE_STEP)
-        self._sample_starts = [((entries[i] >> 4) & _NAME_START_MASK) - 2 for i in sampled]
-        self._sample_starts.append(len(self._names))
+        self._sample_starts = [self._names_at + ((entries[i] >> 4) & _NAME_START_MASK) - 2
+                               for i in sampled]
+        self._sample_starts.append(self._names_end)
         self._sample = [self.name_at(i) for i in sampled]
         return self._sample
 
@@ -200,7 +214,7 @@ class Binding:
         return meta
 
     def all_names(self):
-        return section_lines(self._names)
+        return section_lines(self._names[self._names_at:self._names_end])
 
     def location(self, index):
         locations = self._sections.get("_locations")
@@ -223,7 +237,13 @@ class Binding:
         with self._lock:
             value = self._namespace.get(name, _ABSENT)
             if value is _ABSENT:
-                value = self._materialize(index, name)
+                if self._state[index] == MISSING:
+                    raise self._missing[index]
+                packed = self._entries[index]
+                kind = packed & 0xF
+                if self._foreign and kind != KIND_CONSTANT:
+                    raise UnsupportedTypeError("%s: %s" % (name, self._foreign))
+                value = _MATERIALIZERS[kind](self, index, name, packed >> _REF_SHIFT)
                 if self._pending:
                     self._complete_pending()
                 # Interned, like the names of ordinary module globals: later lookups compare by identity.
@@ -231,25 +251,15 @@ class Binding:
                 self._state[index] = RESOLVED
             return value
 
-    def _materialize(self, index, name):
-        if self._state[index] == MISSING:
-            raise self._missing[index]
-        packed = self._entries[index]
-        kind = packed & 0xF
-        if self._foreign and kind != KIND_CONSTANT:
-            raise UnsupportedTypeError("%s: %s" % (name, self._foreign))
-        return _MATERIALIZERS[kind](self, index, name, packed >> _REF_SHIFT)
-
     def _function(self, index, name, ref):
         restype, argtypes, errcheck = self._signature(ref, name)
         extension = self._extension if self._extension is not _ABSENT else self.extension()
         slot = -1 if extension is None else extension.slot(index)
         if slot >= 0:
-            return self._symbol(index, name, lambda library: self._bind_compiled(
+            return self._symbol(index, name, lambda library, name: self._bind_compiled(
                 slot, library, name, restype, argtypes, errcheck))
-        function = _prototype(
-            self._symbol(index, name, lambda library: library[name]), restype, argtypes, errcheck)
-        if self._specs[ref] == "V":
+        function = _prototype(self._symbol(index, name, _function_pointer), restype, argtypes, errcheck)
+        if self._specs[self._specs_at + ref] == "V":
             wrapper = _variadic(function, name, len(argtypes))
             if "docs" in self._sections:
                 wrapper.__doc__ = self.doc_of(name)
@@ -297,10 +307,10 @@ class Binding:
         spec = self.spec(ref)
         if spec.startswith("[]"):
             element = self.ctype(int(spec[2:]))
-            variable = self._symbol(index, name, lambda library: element.in_dll(library, name))
+            variable = self._symbol(index, name, element.in_dll)
             return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
         ctype = self.ctype(ref)
-        return self._symbol(index, name, lambda library: ctype.in_dll(library, name))
+        return self._symbol(index, name, ctype.in_dll)
 
     def _alias(self, index, name, ref):
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
@@ -368,11 +378,12 @@ class Binding:
     # -- symbols and libraries ------------------------------------------------------------------
 
     def _symbol(self, index, name, lookup):
-        """Look a symbol up in each library in order; remember an absence so it is looked up once."""
+        """`lookup(library, name)` in each library in order; an absence is remembered, so that
+        it is looked up once."""
         libraries = self._libraries
         for number in range(len(libraries)):
             try:
-                return lookup(libraries[number] or self.library(number))
+                return lookup(libraries[number] or self.library(number), name)
             except (AttributeError, ValueError):
                 continue
         if not libraries:
@@ -414,7 +425,8 @@ class Binding:
     # -- types ---------------------------------------------------------------------------------
 
     def spec(self, ref):
-        return self._specs[ref:self._specs.index("\n", ref)]
+        at = self._specs_at + ref
+        return self._specs[at:self._specs.index("\n", at)]
 
     def _once(self, key, build, ref):
         """`build(ref)`, computed once per key: types are built on first use and then shared."""
@@ -913,6 +925,13 @@ def _reraise_callback_error(result, function, arguments):
     return result
 
 
+def _function_pointer(library, name):
+    """`library[name]` without CDLL.__getitem__'s Python frame (AttributeError when absent)."""
+    function = library._FuncPtr((name, library))
+    function.__name__ = name
+    return function
+
+
 def _prototype(function, restype, argtypes, errcheck):
     """A ctypes function given its result and parameter types."""
     function.restype = restype
@@ -1304,7 +1323,7 @@ def _checked(result):
 
 def install(namespace, source):
     """Called by a generated module's bootstrap: returns the module's new `__getattr__`."""
-    binding = Binding(namespace, read_sections(source))
+    binding = Binding(namespace, read_sections(source, in_place=("names", "specs")))
     namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
     namespace["__lazybind__"] = binding.info
     return binding.getattr
