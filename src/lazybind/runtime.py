@@ -97,31 +97,19 @@ def decode_ints(text, typecode):
     return values
 
 
-def read_sections(source, in_place=()):
+def read_sections(source):
     """The data sections of a generated module's source text: {name: text}, each text exactly
-    as in the file (its lines behind their two-character prefix), sliced once, never rewritten.
-    The sections named in `in_place` are not copied out (the large ones: the first use of a
-    module then touches less memory): their text is the whole `source`, and `name + "@"` holds
-    where the section starts and ends in it."""
+    as in the file (its lines behind their two-character prefix), sliced once, never rewritten."""
     sections = {}
     start = source.index("\n#@")
     while start >= 0:
         header_end = source.index("\n", start + 1)
         end = source.find("\n#@", header_end)
         name = source[start + 3:header_end].strip()
-        bounds = header_end + 1, end + 1 if end >= 0 else len(source)
-        if name in in_place:
-            sections[name], sections[name + "@"] = source, bounds
-        elif name != "runtime":  # compiled by the module's bootstrap, not read here
-            sections[name] = source[bounds[0]:bounds[1]]
+        if name != "runtime":  # compiled by the module's bootstrap, not read here
+            sections[name] = source[header_end + 1:end + 1 if end >= 0 else len(source)]
         start = end
     return sections
-
-
-def _section(sections, name):
-    """A section's text and where the section is in it (all of it, unless read in place)."""
-    text = sections[name]
-    return text, sections.get(name + "@") or (0, len(text))
 
 
 def section_lines(text):
@@ -151,9 +139,9 @@ class Binding:
     def __init__(self, namespace, sections):
         self._namespace = namespace
         self._module_name = namespace.get("__name__", "lazybind_module")
-        self._names, (self._names_at, self._names_end) = _section(sections, "names")
+        self._names = sections["names"]
         self._entries = decode_ints(sections.pop("entries"), "Q")
-        self._specs, (self._specs_at, _) = _section(sections, "specs")
+        self._specs = sections["specs"]
         self._sections = sections
         self._library_specs = [dict(zip(("name", "soname"), line.split("\t")))
                                for line in section_lines(sections["libraries"])]
@@ -175,7 +163,6 @@ class Binding:
 
     def name_at(self, index):
         _, start, length, _ = unpack_entry(self._entries[index])
-        start += self._names_at
         return self._names[start:start + length]
 
     def index_of(self, name):
@@ -197,9 +184,8 @@ class Binding:
         """Every 32nd name, and where its line starts (then where the names end)."""
         entries = self._entries
         sampled = range(0, len(entries), _SAMPLE_STEP)
-        self._sample_starts = [self._names_at + ((entries[i] >> 4) & _NAME_START_MASK) - 2
-                               for i in sampled]
-        self._sample_starts.append(self._names_end)
+        self._sample_starts = [((entries[i] >> 4) & _NAME_START_MASK) - 2 for i in sampled]
+        self._sample_starts.append(len(self._names))
         self._sample = [self.name_at(i) for i in sampled]
         return self._sample
 
@@ -214,7 +200,7 @@ class Binding:
         return meta
 
     def all_names(self):
-        return section_lines(self._names[self._names_at:self._names_end])
+        return section_lines(self._names)
 
     def location(self, index):
         locations = self._sections.get("_locations")
@@ -259,7 +245,7 @@ class Binding:
             return self._symbol(index, name, lambda library, name: self._bind_compiled(
                 slot, library, name, restype, argtypes, errcheck))
         function = _prototype(self._symbol(index, name, _function_pointer), restype, argtypes, errcheck)
-        if self._specs[self._specs_at + ref] == "V":
+        if self._specs[ref] == "V":
             wrapper = _variadic(function, name, len(argtypes))
             if "docs" in self._sections:
                 wrapper.__doc__ = self.doc_of(name)
@@ -425,8 +411,7 @@ class Binding:
     # -- types ---------------------------------------------------------------------------------
 
     def spec(self, ref):
-        at = self._specs_at + ref
-        return self._specs[at:self._specs.index("\n", at)]
+        return self._specs[ref:self._specs.index("\n", ref)]
 
     def _once(self, key, build, ref):
         """`build(ref)`, computed once per key: types are built on first use and then shared."""
@@ -1323,7 +1308,7 @@ def _checked(result):
 
 def install(namespace, source):
     """Called by a generated module's bootstrap: returns the module's new `__getattr__`."""
-    binding = Binding(namespace, read_sections(source, in_place=("names", "specs")))
+    binding = Binding(namespace, read_sections(source))
     namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
     namespace["__lazybind__"] = binding.info
     return binding.getattr

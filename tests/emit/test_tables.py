@@ -50,22 +50,6 @@ def test_every_name_is_found_across_sample_blocks_and_near_misses_are_not():
     assert [binding.index_of(name) for name in near_misses] == [-1] * len(near_misses)
 
 
-def test_sections_read_in_place_give_the_same_binding(zlib_path):
-    """A module reads its largest sections in place, without copying them out of its source."""
-    source = zlib_path.read_text()
-    copied = runtime.Binding({"__name__": "a"}, runtime.read_sections(source))
-    in_place = runtime.Binding({"__name__": "b"}, runtime.read_sections(source, ("names", "specs")))
-    assert in_place._names is source and in_place._specs is source
-    assert in_place.all_names() == copied.all_names()
-    for index, name in enumerate(copied.all_names()):
-        assert in_place.name_at(index) == name and in_place.index_of(name) == index
-        ref = runtime.unpack_entry(copied._entries[index])[3]
-        kind = copied._entries[index] & 0xF
-        if kind != runtime.KIND_ALIAS:
-            assert in_place.spec(ref) == copied.spec(ref)
-    assert in_place.index_of("crc32x") == copied.index_of("crc32x") == -1
-
-
 def test_hostile_values_round_trip_through_a_real_module(tmp_path):
     text = render_module(DECLS, encode(DECLS, [], "0", {}), ["t.h"])
     path = tmp_path / "hostile_ffi.py"
