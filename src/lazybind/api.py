@@ -37,10 +37,11 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
     progress("confirming record layouts with the C compiler")
+    refused: Tuple[ir.Skipped, ...] = ()  # with --target, ctypes here cannot build the layouts
     with ThreadPoolExecutor(max_workers=1) as pool:
         # cc works in another process meanwhile
         confirming = pool.submit(confirm_layouts, tables.sections(), os.getcwd())
-        if not options.target:  # ctypes here can build only this machine's layouts
+        if not options.target:
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, tables)
         confirmation = confirming.result()
@@ -48,8 +49,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
         declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
         if not options.target:
             refused = _refusals(declarations, tables)  # the disputed records too, now
-    declarations = replace(declarations, layouts=confirmation.note,
-                           refused_at_use=() if options.target else refused)
+    declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused)
     tables = tables.with_meta(layouts=confirmation.note)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
         tables = tables.with_meta(release=dict(options.release))

@@ -306,7 +306,9 @@ class Binding:
         parameters, constants and other calls in their places."""
         head, *arguments = self.spec(ref)[1:].split(";")
         target_index, count, *result = (int(v) for v in head.split(":"))
-        call = self._call_of(target_index, None, iter(arguments))
+        target_name = self.name_at(target_index)
+        target = self.getattr(target_name)
+        call = self._call_of(target, None, iter(arguments))
         result_type = self.result_ctype(result[0]) if result else None
 
         def macro(*args):
@@ -315,17 +317,15 @@ class Binding:
             value = call(args)
             return value if result_type is None else _cast_result(value, result_type)
 
-        target = self.getattr(self.name_at(target_index))
         macro.__name__ = macro.__qualname__ = name
         macro.__wrapped__ = target
-        macro.__doc__ = "The C macro %s: calls %s." % (name, self.name_at(target_index))
+        macro.__doc__ = "The C macro %s: calls %s." % (name, target_name)
         return macro
 
-    def _call_of(self, target_index, count, arguments):
-        """A function of the macro's arguments making one call of its expansion; `arguments` is
+    def _call_of(self, target, count, arguments):
+        """A function of the macro's arguments calling `target` in its expansion; `arguments` is
         an iterator over the argument specs, of which the call takes its `count` (see the tables'
         description above); the outermost call takes them all (`count` None)."""
-        target = self.getattr(self.name_at(target_index))
         types = getattr(getattr(target, "__wrapped__", target), "argtypes", None) or ()
         makers = []
         while count is None or len(makers) < count:
@@ -349,7 +349,7 @@ class Binding:
             value = _value(text)
             return lambda args: value
         entry, count = (int(v) for v in text.split("/"))
-        call = self._call_of(entry, count, rest)
+        call = self._call_of(self.getattr(self.name_at(entry)), count, rest)
         return call if tag == "c" else lambda args: _as_pointer(call(args), parameter_type)
 
     def _record_entry(self, index, name, ref):

@@ -52,7 +52,8 @@ def read_call(probe, macro: MacroDefinition, functions: AbstractSet[str], line: 
     call = _single_child(expression, _WRAPPERS)
     if call is None or call.kind != CursorKind.CALL_EXPR:
         return "a function-like macro that is not a call of one function"
-    found = _call(call, _Context(macro, functions, line, probe_file, identities))
+    found = _call(call, _Context(macro, functions, line, probe_file,
+                                 {} if identities is None else identities))
     if isinstance(found, str):
         return found
     result = None
@@ -69,7 +70,7 @@ class _Context:
     functions: AbstractSet[str]
     line: int  # what __LINE__ gave in the probe
     probe_file: str  # what __FILE__ gave
-    identities: Optional[Dict[str, bool]]  # inline function name -> returns its argument
+    identities: Dict[str, bool]  # inline function name -> returns its argument
 
 
 def _call(call, context: _Context) -> Union[ir.Call, str]:
@@ -115,15 +116,13 @@ def _argument(argument, context: _Context) -> Optional[Tuple[str, Any]]:
     return None if value is None else ("value", value)
 
 
-def _returns_its_argument(call, known: Optional[Dict[str, bool]]) -> bool:
+def _returns_its_argument(call, known: Dict[str, bool]) -> bool:
     """A call of an inline function of one parameter whose body only returns it, cast or not:
     OpenSSL's `ossl_check_X509_sk_type(sk)` type checks, which are no exported symbol."""
     children = list(call.get_children())
     callee = _single_child(children[0], _TRANSPARENT) if len(children) == 2 else None
     if callee is None or callee.kind != CursorKind.DECL_REF_EXPR:
         return False
-    if known is None:
-        return _is_identity(callee)
     found = known.get(callee.spelling)
     if found is None:
         found = known[callee.spelling] = _is_identity(callee)
@@ -152,8 +151,7 @@ def _outer_cast(cursor):
     while cursor is not None and cursor.kind in _WRAPPERS:
         if cursor.kind == CursorKind.CSTYLE_CAST_EXPR:
             return cursor.type if cursor.type.get_canonical().kind == TypeKind.POINTER else None
-        children = [c for c in cursor.get_children() if not c.kind.is_reference()]
-        cursor = children[0] if len(children) == 1 else None
+        cursor = _wrapped(cursor)
     return None
 
 
@@ -161,11 +159,14 @@ def _single_child(cursor, kinds):
     """Down through nodes of `kinds` (parentheses, casts, implicit conversions) to what they
     wrap; None when one wraps more than one expression."""
     while cursor is not None and cursor.kind in kinds:
-        children = [c for c in cursor.get_children() if not c.kind.is_reference()]
-        if len(children) != 1:
-            return None
-        cursor = children[0]
+        cursor = _wrapped(cursor)
     return cursor
+
+
+def _wrapped(cursor):
+    """The one expression a wrapping node holds, or None when it holds more."""
+    children = [c for c in cursor.get_children() if not c.kind.is_reference()]
+    return children[0] if len(children) == 1 else None
 
 
 def _uses_a_parameter(cursor) -> bool:
