@@ -37,7 +37,8 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
     progress("confirming record layouts with the C compiler")
-    refused: Tuple[ir.Skipped, ...] = ()  # with --target, ctypes here cannot build the layouts
+    # with --target, ctypes here cannot build the layouts
+    refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
     with ThreadPoolExecutor(max_workers=1) as pool:
         # cc works in another process meanwhile
         confirming = pool.submit(confirm_layouts, tables.sections(), os.getcwd())
@@ -49,7 +50,8 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
         declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
         if not options.target:
             refused = _refusals(declarations, tables)  # the disputed records too, now
-    declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused)
+    declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused[0],
+                           inexact_at_use=refused[1])
     tables = tables.with_meta(layouts=confirmation.note)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
         tables = tables.with_meta(release=dict(options.release))
@@ -95,15 +97,19 @@ def _check_release_pairs(options: Options, declarations: ir.Declarations) -> Non
             raise InputError(f"--release {type_name}={function}: no function {function!r} in the module")
 
 
-def _refusals(declarations: ir.Declarations, tables) -> Tuple[ir.Skipped, ...]:
-    """What the module refuses at use because ctypes cannot express it."""
+def _refusals(declarations: ir.Declarations, tables):
+    """(what the module refuses at use because ctypes cannot express it, what it gives with an
+    alignment other than C's because ctypes on this Python cannot give C's)."""
     from .verify import refusals_at_use
 
-    refused = refusals_at_use(tables.sections())
     where = {d.name: d.location for d in declarations.declarations}
-    found = [ir.Skipped(name, where[name], reason) for name, reason in refused.items()]
-    found.sort(key=lambda s: (s.location.file, s.location.line, s.name))
-    return tuple(found)
+
+    def located(found: Dict[str, str]) -> Tuple[ir.Skipped, ...]:
+        items = [ir.Skipped(name, where[name], reason) for name, reason in found.items()]
+        return tuple(sorted(items, key=lambda s: (s.location.file, s.location.line, s.name)))
+
+    refused, inexact = refusals_at_use(tables.sections())
+    return located(refused), located(inexact)
 
 
 def _render_extension(declarations: ir.Declarations, output: Optional[str]):
@@ -134,6 +140,9 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
         skipped += "; record layouts not confirmed by a C compiler"
     if declarations.refused_at_use:
         skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
+    if declarations.inexact_at_use:
+        skipped += (f"; alignment not expressible on this Python: "
+                    f"{len(declarations.inexact_at_use)}")
     return (held or "nothing declared") + skipped + (_coverage(coverage) if coverage is not None else "")
 
 

@@ -114,6 +114,8 @@ def _generate_files(args: argparse.Namespace) -> int:
     if not args.quiet:
         _say(f"{args.output}: {api.summarize(*details)}")
         _warn_refusals(details[0].refused_at_use, everything=args.verbose)
+        _warn_refusals(details[0].inexact_at_use, everything=args.verbose,
+                       what="with an alignment this Python cannot express")
     if args.verbose:
         for skipped in details[0].skipped:
             print(f"{skipped.location}: skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
@@ -123,13 +125,14 @@ def _generate_files(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_refusals(refused, everything: bool, shown: int = 10) -> None:
-    """What the module will refuse at use, one warning a name (the first few without -v)."""
+def _warn_refusals(refused, everything: bool, shown: int = 10, what: str = "refused at use") -> None:
+    """What the module will refuse at use (or give inexactly), one warning a name (the first
+    few without -v)."""
     listed = refused if everything else refused[:shown]
     for item in listed:
         _say(f"{item.location}: warning: {item.reason}")
     if len(refused) > len(listed):
-        _say(f"... and {len(refused) - len(listed)} more refused at use (-v lists them)")
+        _say(f"... and {len(refused) - len(listed)} more {what} (-v lists them)")
 
 
 def _say(line: str) -> None:

@@ -146,6 +146,7 @@ class Typedef:
     name: str
     location: Location
     target: CType
+    align: int = 0  # set when the typedef has an alignment of its own (an aligned attribute)
 
 
 ConstantValue = Union[int, float, bytes, None]
@@ -241,3 +242,4 @@ class Declarations:
     named_files: Tuple[str, ...] = field(default=())  # display paths of the named headers
     layouts: str = ""  # who confirmed the record layouts at generation, or why nobody did
     refused_at_use: Tuple[Skipped, ...] = ()  # in the module, but ctypes cannot express them
+    inexact_at_use: Tuple[Skipped, ...] = ()  # usable, but aligned otherwise than C on this Python

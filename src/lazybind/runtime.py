@@ -24,6 +24,7 @@ names and specs count those prefixes: the runtime slices the module's text as it
                F<ref>:<ref>,...    function: result, then parameters; V... when variadic
                R<index>            the record whose entry is at <index>
                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
+               A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
     records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
@@ -74,6 +75,10 @@ _PRIMITIVE_CTYPES = {
     "char32": ctypes.c_uint32,
 }
 _BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
+_ALIGN_ATTRIBUTE = sys.version_info >= (3, 13)  # ctypes reads a record's _align_ from 3.13 on
+# a zero-length array of one of these raises a record's alignment to the type's (any Python)
+_ALIGNED_TYPES = {ctypes.alignment(t): t for t in (
+    ctypes.c_longdouble, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint16, ctypes.c_uint8)}
 
 
 def pack_entry(kind, name_start, name_length, ref):
@@ -156,6 +161,7 @@ class Binding:
         self._signatures = {}
         self._libraries = [None] * len(self._library_specs)
         self._missing = {}
+        self._inexact = {}  # ("record", index) or ("aligned", ref): why its alignment is not C's
         self._extension = _ABSENT
         self.info = Info(self)
 
@@ -443,8 +449,26 @@ class Binding:
             return self._callback_type(spec)
         if tag == "R":
             return self.record_class(int(spec[1:]))
+        if tag == "A":
+            return self._aligned(ref, spec)
         size, align, spelling = spec[1:].split(",")
         return _unsupported(bytes.fromhex(spelling).decode(), int(size), int(align))
+
+    def _aligned(self, ref, spec):
+        """A typedef's own alignment: a record becomes a subclass aligned as C aligns the typedef;
+        a scalar cannot be (ctypes fixes their alignment), so it stays itself, noted as inexact."""
+        align, _, target_ref = spec[1:].partition(":")
+        align, target = int(align), self.ctype(int(target_ref))
+        if target is None or ctypes.alignment(target) == align:
+            return target
+        if issubclass(target, (ctypes.Structure, ctypes.Union)) and ctypes.sizeof(target) % align == 0:
+            raised = _raise_alignment({"_fields_": []}, None, align)
+            if raised is not None:
+                name = "%s_aligned%d" % (target.__name__, align)  # typedefs may share it
+                return type(name, (target,), dict(raised, __module__=self._module_name))
+        self._inexact[("aligned", ref)] = "aligned to %d bytes in C, %d in ctypes: %s" % (
+            align, ctypes.alignment(target), "ctypes cannot align a %s otherwise" % target.__name__)
+        return target
 
     def _pointer(self, spec):
         pointee_ref = int(spec[1:])
@@ -568,10 +592,13 @@ class Binding:
             if layout[0][:1] == "!":
                 raise LayoutError(bytes.fromhex(layout[0][1:]).decode("utf-8"))
             size, align = (int(v) for v in layout[0].split(","))
-            if align > 16:
-                raise LayoutError("aligned to %d bytes: ctypes cannot express alignment above 16" % align)
+            if align > 16 and not _ALIGN_ATTRIBUTE:
+                raise LayoutError("aligned to %d bytes: ctypes cannot express alignment above 16 "
+                                  "before Python 3.13" % align)
             fields = [self._field(text) for text in layout[1:]]
-            _lay_out(cls, fields, size, issubclass(cls, ctypes.Union))
+            inexact = _lay_out(cls, fields, size, align, issubclass(cls, ctypes.Union))
+            if inexact:
+                self._inexact[("record", index)] = inexact
         except (LayoutError, UnsupportedTypeError) as error:
             del self._types[("record", index)]
             broken = self._types[("refused", index)] = LayoutError(
@@ -611,6 +638,17 @@ class Binding:
         confirmed by the C compiler when one was there: see `layouts`); return the problems."""
         return list(self.refusals((KIND_RECORD,)).values())
 
+    def inexact(self):
+        """{index: why} for each record or typedef built so far whose ctypes alignment cannot be
+        C's on this Python (usable all the same: sizes and offsets are C's)."""
+        found = {}
+        for index in range(len(self._entries)):
+            kind, _, _, ref = unpack_entry(self._entries[index])
+            key = ("record", index) if kind == KIND_RECORD else ("aligned", ref)
+            if key in self._inexact and kind in (KIND_RECORD, KIND_TYPEDEF):
+                found[index] = self._inexact[key]
+        return found
+
     def refusals(self, kinds=(KIND_RECORD, KIND_FUNCTION, KIND_VARIABLE, KIND_TYPEDEF, KIND_ENUM)):
         """{index: why} for each declaration of `kinds` this module refuses at use, found by
         building what a use builds: classes, types and prototypes (no library is opened)."""
@@ -633,57 +671,122 @@ class Binding:
         return found
 
 
-def _lay_out(cls, fields, size, is_union):
-    """Give `cls` the compiler's layout. The natural ctypes layout is used when it lands every
-    field at the compiler's offset; otherwise fields are placed explicitly, with padding."""
-    anonymous = []
-    natural = []
+def _lay_out(cls, fields, size, align, is_union):
+    """Give `cls` the compiler's layout: every field at C's offset, C's size and C's alignment
+    (`ctypes.alignment`, which decides where a user's own Structure puts it). The layouts tried,
+    first match wins: ctypes' natural one, then the same packed to C's alignment, then every field
+    placed explicitly with padding between, packed to C's alignment and then to one byte. An
+    alignment below C's is raised (`_align_` from Python 3.13, else a zero-length member). Return
+    "" or, when only the alignment cannot be C's on this Python, why (the layout is kept)."""
+    fields, anonymous = _named_fields(fields)
+    if anonymous:
+        cls._anonymous_ = anonymous
+    has_bitfields = any(bits is not None for _, _, _, bits in fields)
+    if not has_bitfields and _natural_alignment(fields, size, is_union) == align:
+        cls._fields_ = [(n, t) for n, t, _, _ in fields] + _tail_padding(size, is_union, fields)
+        _verify(cls, fields, size)
+        return ""
+    short, error = None, None
+    for declared, pack in _layouts(fields, size, align, is_union, has_bitfields):
+        try:
+            attributes = _fitted(cls, declared(), pack, fields, size, align)
+        except LayoutError as problem:
+            error = error or problem
+            continue
+        if isinstance(attributes, dict):
+            return _apply(cls, attributes)
+        short = short or attributes
+    if short is None:
+        raise error
+    return _apply(cls, short[0]) or short[1]
+
+
+def _named_fields(fields):
+    """The fields with a name for each anonymous member, and those names."""
+    anonymous, named = [], []
     for number, (name, ctype, offset, bits) in enumerate(fields):
         if not name:
             name = "_anonymous%d" % number
             anonymous.append(name)
-        natural.append((name, ctype, offset, bits))
-    if anonymous:
-        cls._anonymous_ = anonymous
-    has_bitfields = any(bits is not None for _, _, _, bits in natural)
-    if has_bitfields:
-        declared = [(n, t, b) if b is not None else (n, t) for n, t, _, b in natural]
-        declared += _tail_padding(size, is_union, natural)
-        if is_union or _lays_out_as(cls, declared, natural, size):
-            cls._fields_ = declared
-            _verify(cls, natural, size)
-            return
-    elif _natural_fits(natural, size, is_union):
-        cls._fields_ = [(n, t) for n, t, _, _ in natural] + _tail_padding(size, is_union, natural)
-        _verify(cls, natural, size)
-        return
-    cls._pack_ = 1
-    cls._fields_ = _explicit_fields(natural, size, is_union)
-    _verify(cls, natural, size)
+        named.append((name, ctype, offset, bits))
+    return named, anonymous
 
 
-def _lays_out_as(cls, declared, fields, size):
-    """Whether ctypes' own bitfield allocation gives the compiler's layout. Tried on a scratch
-    class: a class's _fields_ can be set only once."""
-    scratch = type("_scratch", cls.__bases__, {})
-    scratch._fields_ = declared
-    try:
-        _verify(scratch, fields, size)
-    except LayoutError:
-        return False
-    return True
+def _layouts(fields, size, align, is_union, has_bitfields):
+    """(declared fields, made on demand; _pack_) of each layout to try, best first."""
+    def natural():
+        if has_bitfields:
+            declared = [(n, t, b) if b is not None else (n, t) for n, t, _, b in fields]
+        else:
+            declared = [(n, t) for n, t, _, _ in fields]
+        return declared + _tail_padding(size, is_union, fields)
+
+    def explicit():
+        return _explicit_fields(fields, size, is_union)
+
+    yield natural, None
+    yield natural, align
+    if align > 1:
+        yield explicit, align
+    yield explicit, 1
 
 
-def _natural_fits(fields, size, is_union):
+def _fitted(cls, declared, pack, fields, size, align):
+    """The class attributes giving `declared` C's offsets, size and alignment; or (those
+    attributes, why the alignment falls short) when only the alignment cannot be had; or None."""
+    attributes = {"_fields_": declared} if pack is None else {"_pack_": pack, "_fields_": declared}
+    actual = ctypes.alignment(_scratch(cls, attributes, fields, size))
+    if actual == align:
+        return attributes
+    if actual > align:
+        return None
+    raised = _raise_alignment(attributes, pack, align)
+    if raised is not None and ctypes.alignment(_scratch(cls, raised, fields, size)) == align:
+        return raised
+    return attributes, "aligned to %d bytes in C, %d in ctypes: %s" % (align, actual, (
+        "a packed member in a record aligned above it needs Python 3.13's _align_"
+        if pack is not None else "no ctypes type is aligned to %d bytes" % align))
+
+
+def _raise_alignment(attributes, pack, align):
+    """`attributes` raised to `align`: by `_align_` where ctypes reads it, else by a zero-length
+    member as aligned as that (which a _pack_ below it would cap); None when neither can."""
+    if _ALIGN_ATTRIBUTE:
+        return dict(attributes, _align_=align)
+    member = _ALIGNED_TYPES.get(align)
+    if member is None or (pack is not None and pack < align):
+        return None
+    return dict(attributes, _fields_=[("_alignment_", member * 0)] + attributes["_fields_"])
+
+
+def _scratch(cls, attributes, fields, size):
+    """A class laid out by `attributes`, or LayoutError when a field is not at C's offset or
+    the size differs: a class's _fields_ can be set only once, so layouts are tried on these."""
+    scratch = type("_scratch", cls.__bases__, {k: v for k, v in attributes.items() if k != "_fields_"})
+    scratch._fields_ = attributes["_fields_"]
+    _verify(scratch, fields, size)
+    return scratch
+
+
+def _apply(cls, attributes):
+    for key, value in attributes.items():
+        if key != "_fields_":
+            setattr(cls, key, value)
+    cls._fields_ = attributes["_fields_"]
+    return ""
+
+
+def _natural_alignment(fields, size, is_union):
+    """ctypes' alignment for `fields` laid out naturally, or 0 when that layout is not C's."""
     position, widest = 0, 1
     for _, ctype, offset, _ in fields:
         align = ctypes.alignment(ctype)
         widest = max(widest, align)
         expected = 0 if is_union else (position + align - 1) // align * align
         if expected * 8 != offset:
-            return False
+            return 0
         position = max(position, expected + ctypes.sizeof(ctype))
-    return (position + widest - 1) // widest * widest == size
+    return widest if (position + widest - 1) // widest * widest == size else 0
 
 
 def _tail_padding(size, is_union, fields):
@@ -698,7 +801,8 @@ def _explicit_fields(fields, size, is_union):
     a storage unit are declared with an integer type as wide as that unit needs, so ctypes puts
     them, and an ordinary member following in the same unit, where C does (`struct ip`)."""
     if is_union:
-        return [(n, t) for n, t, _, _ in fields] + [("_padding", ctypes.c_ubyte * size)]
+        return [(n, t) if b is None else (n, t, b) for n, t, _, b in fields] + [
+            ("_padding", ctypes.c_ubyte * size)]
     declared, position = [], 0
     groups = list(_storage_groups(fields))
     for number, group in enumerate(groups):

@@ -68,7 +68,8 @@ class Report:
     mismatches: List[Finding] = field(default_factory=list)
     refused: List[Finding] = field(default_factory=list)
     skipped: List[Finding] = field(default_factory=list)
-    notes: List[Finding] = field(default_factory=list)  # e.g. a ctypes class aligned less than C's
+    # usable, exact but for an alignment ctypes cannot give on this Python (the runtime says why)
+    inexact: List[Finding] = field(default_factory=list)
     checked: List[str] = field(default_factory=list)  # the subject of every item compared
     seconds: float = 0.0
 
@@ -82,17 +83,18 @@ class Report:
 
     def summary(self) -> str:
         c = self.counts
-        notes = f", {len(self.notes)} notes" if self.notes else ""
+        inexact = (f", alignment not expressible on this Python: {len(self.inexact)}"
+                   if self.inexact else "")
         return (f"{self.module}: checked {c['records']} records, {c['fields']} fields, "
                 f"{c['types']} types, {c['constants']} constants against {self.compiler} "
                 f"({self.target}) in {self.seconds:.1f} s: {len(self.mismatches)} mismatches, "
-                f"{len(self.refused)} refused, {len(self.skipped)} skipped{notes}")
+                f"{len(self.refused)} refused, {len(self.skipped)} skipped{inexact}")
 
     def text(self, skipped_shown: int = 10) -> str:
         lines = [self.summary()]
         lines += [str(m) for m in self.mismatches]
         lines += [f"refused: {r}" for r in self.refused]
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [f"alignment not expressible: {n}" for n in self.inexact]
         lines += [f"skipped: {s}" for s in self.skipped[:skipped_shown]]
         if len(self.skipped) > skipped_shown:
             lines.append(f"skipped: ... and {len(self.skipped) - skipped_shown} more")
@@ -232,8 +234,8 @@ static void __lbk_r(int __lbk_id, __lbk_u64 __lbk_size, __lbk_u64 __lbk_align)
 { __builtin_printf("r %%d %%llu %%llu\n", __lbk_id, __lbk_size, __lbk_align); }
 static void __lbk_f(int __lbk_id, __lbk_u64 __lbk_offset, __lbk_u64 __lbk_size)
 { __builtin_printf("f %%d %%llu %%llu\n", __lbk_id, __lbk_offset, __lbk_size); }
-static void __lbk_t(int __lbk_id, __lbk_u64 __lbk_size)
-{ __builtin_printf("t %%d %%llu\n", __lbk_id, __lbk_size); }
+static void __lbk_t(int __lbk_id, __lbk_u64 __lbk_size, __lbk_u64 __lbk_align)
+{ __builtin_printf("t %%d %%llu %%llu\n", __lbk_id, __lbk_size, __lbk_align); }
 static void __lbk_b(int __lbk_id, const void *__lbk_data, __lbk_u64 __lbk_size, int __lbk_negative)
 {
     const unsigned char *__lbk_bytes = (const unsigned char *)__lbk_data;
@@ -453,8 +455,10 @@ class _Planner:
             return  # records are checked as records; functions and void have no size
         label = {rt.KIND_TYPEDEF: "typedef", rt.KIND_ENUM: "", rt.KIND_VARIABLE: "variable"}[kind]
         subject = f"{label} {name}" if label else _display(name)
+        # a variable's alignment is the object's, not its type's: only types are compared
+        align = f"_Alignof({_display(name)})" if kind != rt.KIND_VARIABLE else "0"
         self.probes.append(_Probe("t", index, subject,
-                                  f"__lbk_t({{id}}, sizeof({_display(name)}));", (ref,)))
+                                  f"__lbk_t({{id}}, sizeof({_display(name)}), {align});", (ref,)))
 
     # constants
 
@@ -743,6 +747,7 @@ class _ModuleSide:
             sys.dont_write_bytecode = saved
         self.module = module
         self._classes: Dict[int, object] = {}
+        self._fresh_bindings: list = []  # each builds a class again after a refusal
 
     def record_class(self, index: int, record: _Record):
         """The ctypes class, or raises _Refused(reason). A record is asked for once, the way a
@@ -764,7 +769,9 @@ class _ModuleSide:
 
     def _fresh_binding(self):
         binding = self.binding
-        return type(binding)({"__name__": binding._module_name}, binding._sections)
+        fresh = type(binding)({"__name__": binding._module_name}, binding._sections)
+        self._fresh_bindings.append(fresh)
+        return fresh
 
     def _fresh_class(self, index: int):
         try:
@@ -788,6 +795,13 @@ class _ModuleSide:
 
     def ctype(self, ref: int):
         return self.binding.ctype(ref)
+
+    def inexact(self, key: tuple) -> str:
+        """Why the runtime could not give this type C's alignment here ("" if it did not say)."""
+        for binding in [self.binding] + self._fresh_bindings:
+            if key in binding._inexact:
+                return binding._inexact[key]
+        return ""
 
     def constant(self, name: str):
         return self.binding.getattr(name)
@@ -880,14 +894,24 @@ class _Comparer:
         module_size = record.size if cls is None else ctypes.sizeof(cls)
         if size != module_size:
             self.mismatch(probe, f"C size {size}, module size {module_size}")
-        if cls is not None and ctypes.alignment(cls) < align:
-            finding = Finding(self.tables.location(probe.index), probe.subject,
-                              f"C alignment {align}, ctypes alignment {ctypes.alignment(cls)}")
-            if align > 16:
-                # ctypes before 3.13 cannot align above 16: the module must refuse the record
-                self.report.mismatches.append(finding)
-            else:
-                self.report.notes.append(finding)
+        if cls is not None:
+            self._alignment(probe, align, cls, self.module.inexact(("record", probe.index)))
+
+    def _alignment(self, probe, align: int, ctype, inexact: str) -> None:
+        """ctypes' alignment must be C's: it places the type inside a user's own Structure. The
+        one excuse is what this Python's ctypes cannot do, which the runtime names; it is taken
+        only where it can be true (a scalar's alignment is fixed; `_align_` from 3.13 raises a
+        record's)."""
+        actual = ctypes.alignment(ctype)
+        if actual == align:
+            return
+        excusable = inexact and (sys.version_info < (3, 13) or not issubclass(
+            ctype, (ctypes.Structure, ctypes.Union)))
+        if excusable:
+            self.report.inexact.append(Finding(self.tables.location(probe.index), probe.subject,
+                                               inexact))
+        else:
+            self.mismatch(probe, f"C alignment {align}, ctypes alignment {actual}")
 
     def _f(self, probe, words):
         offset, size = int(words[0]), int(words[1])
@@ -957,6 +981,8 @@ class _Comparer:
         self.report.counts["types"] += 1
         if size != module_size:
             self.mismatch(probe, f"C size {size}, module size {module_size}")
+        elif ctype is not None and int(words[1]):
+            self._alignment(probe, int(words[1]), ctype, self.module.inexact(("aligned", probe.data[0])))
 
     def _value(self, probe):
         name, value = probe.data
@@ -1112,12 +1138,16 @@ def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmati
         disagreements)
 
 
-def refusals_at_use(sections: Dict[str, str]) -> Dict[str, str]:
-    """{name: why} for what a module made of `sections` refuses at use on this machine (ctypes
-    cannot express it), found by the module's own runtime building it: no guessing twice."""
+def refusals_at_use(sections: Dict[str, str]) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """({name: why} for what a module made of `sections` refuses at use on this machine (ctypes
+    cannot express it), {name: why} for the records and typedefs it gives with another alignment
+    than C's, ctypes here having no way to give C's), found by the module's own runtime building
+    them: no guessing twice."""
     binding = rt.Binding({"__name__": "lazybind_generation"}, dict(sections))
     found = {}
     for index, reason in binding.refusals().items():
         name = binding.name_at(index)
         found[name] = reason if reason.startswith(name) else f"{name}: {reason}"
-    return found
+    inexact = {binding.name_at(index): f"{binding.name_at(index)}: {reason}"
+               for index, reason in binding.inexact().items()}
+    return found, inexact

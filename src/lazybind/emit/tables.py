@@ -170,6 +170,8 @@ class _Encoder:
         if isinstance(declaration, ir.Variable):
             return self.type_ref(declaration.type)
         if isinstance(declaration, ir.Typedef):
+            if declaration.align:
+                return self.specs.intern(f"A{declaration.align}:{self.type_ref(declaration.target)}")
             return self.type_ref(declaration.target)
         if isinstance(declaration, ir.Enum):
             return self.type_ref(declaration.underlying)

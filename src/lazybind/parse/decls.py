@@ -267,7 +267,10 @@ class DeclarationCollector:
                 self.records[name] = dataclasses.replace(self.records[name], align=align)
         compiler_internal = name.startswith("__builtin_") or not self._positions.of(cursor).path
         if not names_itself and not compiler_internal:
-            self.typedefs[name] = ir.Typedef(name, self.location(cursor), target)
+            # `typedef struct vring_desc __attribute__((aligned(16))) vring_desc_t`: its own alignment
+            align = cursor.type.get_align()
+            own = align if align != cursor.underlying_typedef_type.get_canonical().get_align() else 0
+            self.typedefs[name] = ir.Typedef(name, self.location(cursor), target, max(own, 0))
         return ref
 
     # -- types ---------------------------------------------------------------------------------
