@@ -55,6 +55,7 @@ import ctypes
 import os
 import sys
 import _thread
+import _weakref
 from array import array
 
 (KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS,
@@ -546,9 +547,10 @@ class Binding:
         return ctype
 
     def _callback_from_param(self, cls, value):
-        """Accept a plain Python callable where C expects a function pointer. The thunk made for
-        it lives as long as the call (ctypes holds converted arguments until it returns): a
-        callback C keeps for later needs a `__lazybind__.callback` handle instead."""
+        """Accept a plain Python callable where C expects a function pointer: its thunk lives as
+        long as the callable (see _kept_thunk). The call about to run takes callbacks: one
+        raising meanwhile is re-raised when it returns (_reraise_callback_error)."""
+        _callback_state.calling = True
         if value is None or isinstance(value, ctypes._CFuncPtr):
             return value
         if isinstance(value, Callback):
@@ -557,7 +559,7 @@ class Binding:
             return cls(value)  # an address, as a pointer constant holds (SIG_IGN, SQLITE_TRANSIENT)
         if not callable(value):
             raise TypeError("expected a callable or None, not %s" % type(value).__name__)
-        return cls(_guarded(value, cls._restype_))
+        return _kept_thunk(cls, value)
 
     # -- records -------------------------------------------------------------------------------
 
@@ -935,39 +937,77 @@ def _unsupported(spelling, size, align):
                                             "_spelling_": spelling})
 
 
-_callback_errors = __import__("threading").local()
+_callback_state = _thread._local()  # per thread: .calling (a call taking callbacks runs), .error
 
 
-def _guarded(function, restype):
-    """A callback that keeps its exception for the C call that ran it to re-raise on return,
-    instead of ctypes printing and dropping it."""
+def _guarded(call, restype, label):
+    """A thunk's Python side. An exception in `call` gives C a zero result; the exception is kept
+    for the call of ours that took callbacks and is running on this thread, to re-raise when C
+    returns, or, when none is (a handler C runs later, from a call taking no callback: expat's
+    XML_Parse), printed as ctypes prints it, since nothing can propagate it."""
     default = None if restype is None else 0
 
     def guarded(*args):
         try:
-            return function(*args)
+            return call(*args)
         except BaseException as error:
-            if getattr(_callback_errors, "error", None) is None:
-                _callback_errors.error = error
+            state = _callback_state
+            if getattr(state, "calling", False):
+                if getattr(state, "error", None) is None:
+                    state.error = error
+            else:
+                sys.stderr.write("Exception ignored in lazybind callback %s:\n" % label)
+                __import__("traceback").print_exc()
             return default
 
     return guarded
 
 
-def _reported(function, restype):
-    """A callback C runs after the call that registered it returned: no C call of ours is there
-    to re-raise its exception, so it is printed (as ctypes does) and C gets 0."""
-    default = None if restype is None else 0
+# id(owner) -> (reference to the owner, {(prototype, function or None): thunk}): the thunks of
+# Python callables passed for function pointers, each alive as long as its callable
+_kept = {}
 
-    def reported(*args):
-        try:
-            return function(*args)
-        except BaseException:  # nowhere to propagate to: C is the caller
-            sys.stderr.write("Exception ignored in lazybind callback %r:\n" % (function,))
-            __import__("traceback").print_exc()
-            return default
 
-    return reported
+def _kept_thunk(prototype, function):
+    """The C function pointer of type `prototype` calling `function`, made once per callable and
+    kept as long as the callable lives, for C may keep it past the call (expat handlers, signal,
+    atexit). The thunk refers to its callable weakly, or nothing would ever free either; a bound
+    method, made anew at each attribute access, is kept by its object and its function."""
+    func = getattr(function, "__func__", None)
+    owner = getattr(function, "__self__", None) if func is not None else None
+    if owner is None:
+        owner, func = function, None
+    entry = _kept.get(id(owner))
+    if entry is None or entry[0]() is not owner:
+        entry = _kept[id(owner)] = (_reference(owner), {})
+    thunk = entry[1].get((prototype, func))
+    if thunk is None:
+        owner_of = entry[0]
+        if func is None:
+            def call(*args):
+                return owner_of()(*args)
+        else:
+            def call(*args):
+                return func(owner_of(), *args)
+        label = getattr(function, "__qualname__", type(function).__name__)
+        thunk = entry[1].setdefault((prototype, func), prototype(
+            _guarded(call, prototype._restype_, label)))
+    return thunk
+
+
+def _reference(owner):
+    """A weak reference to `owner` that forgets its thunks when it dies; an object that cannot be
+    referred to weakly (a builtin function) is held for the life of the process."""
+    key = id(owner)
+
+    def forget(reference):
+        if _kept.get(key, (None,))[0] is reference:
+            del _kept[key]
+
+    try:
+        return _weakref.ref(owner, forget)
+    except TypeError:
+        return lambda: owner
 
 
 class Callback:
@@ -978,7 +1018,7 @@ class Callback:
         if not (isinstance(prototype, type) and issubclass(prototype, ctypes._CFuncPtr)):
             raise TypeError("callback() needs a function pointer type (a typedef of the module, "
                             "or f.argtypes[i]), not %r" % (prototype,))
-        self._pointer = prototype(_reported(function, prototype._restype_))
+        self._pointer = prototype(_guarded(function, prototype._restype_, repr(function)))
         self.function = function
 
     @property
@@ -1007,9 +1047,11 @@ class Callback:
 
 
 def _reraise_callback_error(result, function, arguments):
-    error = getattr(_callback_errors, "error", None)
+    state = _callback_state
+    state.calling = False
+    error = getattr(state, "error", None)
     if error is not None:
-        _callback_errors.error = None
+        state.error = None
         raise error
     return result
 
