@@ -147,7 +147,7 @@ class DeclarationCollector:
         if rest.startswith("("):
             self._function_macro(name, path, where, rest)
             return
-        body = (_COMMENT.sub(" ", rest) if "/" in rest else rest).strip()
+        body = rest.strip()
         if not body or name.startswith("__builtin"):
             return  # include guards and other empty macros
         self.macros.pop(name, None)  # a later definition wins, and is ordered last
@@ -332,23 +332,35 @@ class DeclarationCollector:
         return ir.FunctionType(self.convert(ctype.get_result()), (), True)
 
 
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_CONTINUATION = re.compile(r"\\\r?\n")
+# The pieces of a directive as the preprocessor reads them (C11 5.1.1.2 phases 2 and 3). A /* */
+# comment may end lines later and the directive goes on after it; a // comment ends with the line,
+# which a backslash continues; a literal is one piece, so "/*" in a string opens no comment.
+_DIRECTIVE_PIECE = re.compile(rb"""
+    (?P<splice>\\\r?\n)
+  | (?P<comment>/\*.*?\*/|//(?:\\\r?\n|[^\n])*)
+  | (?P<end>\r?\n)
+  | (?P<text>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|[^\\/"'\r\n]+|.)
+""", re.S | re.X)
+_SPLICE = re.compile(rb"\\\r?\n")
 
 
 def _logical_line(data: bytes, start: int) -> str:
-    """The rest of a preprocessor line from `start`, backslash-newline continuations joined."""
-    end = start
-    while True:
-        end = data.find(b"\n", end)
-        if end < 0:
-            end = len(data)
+    """The rest of a preprocessor directive from `start`, as the preprocessor sees it: lines
+    joined at backslash-newlines, each comment one space, string and character literals whole."""
+    pieces = []
+    position = start
+    while position < len(data):
+        piece = _DIRECTIVE_PIECE.match(data, position)
+        kind = piece.lastgroup
+        if kind == "end":
             break
-        if data[end - 1:end] != b"\\" and data[end - 2:end] != b"\\\r":
-            break
-        end += 1
-    text = data[start:end].decode("utf-8", "replace")
-    return _CONTINUATION.sub(" ", text) if "\\" in text else text
+        if kind != "splice":
+            pieces.append(b" " if kind == "comment" else piece.group())
+        position = piece.end()
+    joined = b"".join(pieces)
+    if b"\n" in joined:  # a literal continued on the next line
+        joined = _SPLICE.sub(b"", joined)
+    return joined.decode("utf-8", "replace")
 
 
 def _comment_text(raw: str) -> str:

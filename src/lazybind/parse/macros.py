@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import ir
 from . import clang_api, macro_calls
@@ -24,7 +24,9 @@ PROBE_PREFIX = "__lazybind_probe_"
 _PROBE_FILE = "__lazybind_probe__"
 _LINE_BASE = 1_000_000_000
 _CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
-_UNBALANCED = re.compile(r"[{};#]")
+# Comments are gone from a body (decls._logical_line), so what is left of these is C: a block or
+# statements, which a probe's `(MACRO)` cannot hold and which would spill into the next probe.
+_UNBALANCED = re.compile(r"[{};]")
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,9 @@ def _strings_and_pointers(main_path, main_source, args, strings, pointers):
     for macro in strings:
         cursor = probe.cursors.get(macro.name)
         value = _string_value(cursor) if cursor is not None and macro.name not in probe.errors else None
-        if value is None:
-            skipped.append(ir.Skipped(macro.name, macro.location, "a char pointer, not a string literal"))
+        if not isinstance(value, bytes):
+            reason = value or "a char pointer, not a string literal"
+            skipped.append(ir.Skipped(macro.name, macro.location, reason))
         else:
             pointee = ir.Primitive("char")
             constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Pointer(pointee, True))
@@ -181,8 +184,9 @@ def _named_object(probe) -> Optional[str]:
     return referenced.spelling
 
 
-def _string_value(cursor) -> Optional[bytes]:
-    """The exact bytes of a string macro: clang's value stops at a NUL, the array size does not."""
+def _string_value(cursor) -> Union[bytes, str, None]:
+    """The exact bytes of a string macro: clang's value stops at a NUL, the array size does not.
+    A string literal whose bytes are not its value gives why instead; a char pointer, None."""
     array = cursor.type.get_canonical()
     if array.kind != TypeKind.CONSTANTARRAY:
         return None
@@ -191,8 +195,12 @@ def _string_value(cursor) -> Optional[bytes]:
     if literal is None:
         return None
     value = clang_api.evaluate(literal)
-    if value is None or len(value) != length or _PROBE_FILE.encode() in value:
-        return None  # an embedded NUL (refused rather than truncated), or __FILE__
+    if value is None:
+        return None
+    if _PROBE_FILE.encode() in value:
+        return "depends on where it is expanded (__FILE__)"
+    if len(value) != length:
+        return "a string with an embedded NUL byte"  # refused rather than truncated
     return value
 
 
