@@ -196,7 +196,7 @@ def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
     result = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
               "verified": False, "gen_seconds": None, "names": 0, "values": 0, "no_library": 0,
               "refused": [], "failures": [], "mismatches": [], "check_refused": 0,
-              "check_counts": {}, "stage": None, "error": None}
+              "inexact": [], "check_counts": {}, "stage": None, "error": None}
     out = os.path.join(workdir, "corpus_mod.py")
 
     def fail(stage, error):
@@ -260,6 +260,7 @@ def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
     result["checked"] = True
     result["mismatches"] = [str(m) for m in report.mismatches]
     result["check_refused"] = len(report.refused)
+    result["inexact"] = [str(finding) for finding in report.inexact]
     result["check_counts"] = dict(report.counts)
     result["verified"] = report.ok
     if report.mismatches and not result["stage"]:
@@ -278,7 +279,7 @@ def _run_one(header: str, timeout: float, libraries: List[str]) -> dict:
         base = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
                 "verified": False, "gen_seconds": None, "names": 0, "values": 0, "no_library": 0,
                 "refused": [], "failures": [], "mismatches": [], "check_refused": 0,
-                "check_counts": {}}
+                "inexact": [], "check_counts": {}}
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   cwd=workdir, env=env)
@@ -346,6 +347,21 @@ def _percentile(values: List[float], q: float) -> float:
     return values[index]
 
 
+def _inexact_section(results: List[dict], rel) -> List[str]:
+    """Records and typedefs given C's size and offsets but another alignment than C's: what
+    ctypes on the Python that ran the corpus cannot express."""
+    out = ["## Alignment not expressible on this Python", ""]
+    found = [(rel(r["header"]), item) for r in results for item in r.get("inexact", [])]
+    if not found:
+        return out + ["None.", ""]
+    out.append("%d names in %d headers. Each is usable, with C's size and offsets; only "
+               "`ctypes.alignment` differs from C's `_Alignof`." % (
+                   len(found), len({header for header, _ in found})))
+    out += ["", "| header | name and why |", "|---|---|"]
+    out += ["| %s | %s |" % (header, _md(item, 240)) for header, item in found]
+    return out + [""]
+
+
 def render(run: dict, command: str) -> str:
     root = run["root"]
     results = run["results"]
@@ -373,7 +389,9 @@ def render(run: dict, command: str) -> str:
         "Columns: *not standalone* = `cc -fsyntax-only` rejects a file that only includes it "
         "(not tried); *tried* = standalone headers run; *generated* = `lazybind.generate` "
         "succeeded; *imported* = the module imported; *verified* = `lazybind.check` ran and found "
-        "zero mismatches; *refused* = names whose access raised `LayoutError` / "
+        "zero mismatches (sizes, offsets, bit positions, alignments of records and typedefs, "
+        "constants); *exact* = verified, and no record or typedef with an alignment this "
+        "Python's ctypes cannot express (`check`'s own count, listed below); *refused* = names whose access raised `LayoutError` / "
         "`UnsupportedTypeError` (in how many headers); *failed* = headers with a crash, an error, "
         "a timeout, an unexpected exception on access or a check mismatch; *with a library* = "
         "headers bound with `--library` to the libraries of the pkg-config package that owns "
@@ -392,6 +410,7 @@ def render(run: dict, command: str) -> str:
             c["generated"] += r["generated"]
             c["imported"] += r["imported"]
             c["verified"] += bool(r["checked"] and not r["mismatches"])
+            c["exact"] += bool(r["checked"] and not r["mismatches"] and not r.get("inexact"))
             c["refused"] += len(r["refused"])
             c["refused_headers"] += bool(r["refused"])
             c["failed"] += failed(r)
@@ -405,26 +424,27 @@ def render(run: dict, command: str) -> str:
 
     out.append("## Per folder")
     out.append("")
-    out.append("| folder | not standalone | tried | generated | imported | verified | "
+    out.append("| folder | not standalone | tried | generated | imported | verified | exact | "
                "with a library | functions resolved | names accessed | no library | "
                "refused (headers) | failed |")
-    out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     folders = sorted(k for k in rows if k != "**total**") + ["**total**"]
     for f in folders:
         c = rows[f]
         name = f if f in (TOP, "**total**") else f + "/"
-        out.append("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d (%d) | %d |" % (
+        out.append("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d (%d) | %d |" % (
             name, c["not_standalone"], c["tried"], c["generated"], c["imported"], c["verified"],
-            c["bound"], c["resolved"], c["names"], c["no_library"], c["refused"],
+            c["exact"], c["bound"], c["resolved"], c["names"], c["no_library"], c["refused"],
             c["refused_headers"], c["failed"]))
     out.append("")
     t = rows["**total**"]
     if t["tried"]:
         out.append("Totals: %d tried, %d generated (%.1f%%), %d imported (%.1f%%), %d verified "
-                   "with zero mismatches (%.1f%%), %d failed."
+                   "with zero mismatches (%.1f%%), %d fully exact (%.1f%%), %d failed."
                    % (t["tried"], t["generated"], 100 * t["generated"] / t["tried"], t["imported"],
                       100 * t["imported"] / t["tried"], t["verified"],
-                      100 * t["verified"] / t["tried"], t["failed"]))
+                      100 * t["verified"] / t["tried"], t["exact"], 100 * t["exact"] / t["tried"],
+                      t["failed"]))
         out.append("")
 
     out.append("## Refused at use, by reason")
@@ -447,6 +467,7 @@ def render(run: dict, command: str) -> str:
     check_refused = sum(r["check_refused"] for r in results)
     out.append("`lazybind check` itself listed %d refused items in total." % check_refused)
     out.append("")
+    out += _inexact_section(results, rel)
 
     out.append("## Failed, with the first error")
     out.append("")
