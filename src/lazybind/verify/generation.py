@@ -1,0 +1,83 @@
+"""What verification does at generation time (called from lazybind.api.render).
+
+`confirm_layouts` compiles the layout probes of every record and compares them with the tables'
+own (clang's) numbers: never failing, it returns a note for the module and the records the
+compiler disputes. `refusals_at_use` builds every record and type with the module's own runtime
+to find what ctypes cannot express here (no generated module is imported from a file). Must not
+import check.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+from .. import runtime as rt
+from .compare import Comparer
+from .planner import Planner
+from .program import Program, find_compiler
+from .report import CheckError, Report
+from .tables import Tables
+
+
+@dataclass(frozen=True)
+class LayoutConfirmation:
+    """What the C compiler said of a module's record layouts at generation time."""
+
+    note: str  # for the module's meta: who confirmed how many records, or why nobody did
+    disagreements: Dict[str, str]  # record name -> the first difference the compiler found
+
+
+def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmation:
+    """Compile sizeof/_Alignof/offsetof and bitfield probes of every record in the tables
+    (`sections`, as emit wrote them) and compare them with the tables' own numbers. Never fails:
+    without a usable compiler, the note says why the layouts are clang's alone."""
+    tables = Tables.from_sections(sections)
+    planner = Planner(tables, with_types=False, with_values=False)
+    planner.plan()
+    try:
+        compiler = find_compiler((tables.meta.get("compile") or {}).get("target") or "")
+        if not planner.probes:
+            return LayoutConfirmation(f"no record layout to confirm ({compiler.label})", {})
+        outputs, _ = Program(compiler, tables.meta, base_dir).run(planner.probes)
+    except CheckError:
+        # the reason may hold temporary paths: the module's text must not depend on them
+        return LayoutConfirmation("clang's, not confirmed: the C compiler could not check them "
+                                  "(`lazybind check` says why)", {})
+    report = Report(module="")
+    comparer = Comparer(tables, planner, report, None)
+    disagreements: Dict[str, str] = {}
+    confirmed = set()
+    for number, probe in enumerate(planner.probes):
+        if number not in outputs:
+            continue
+        before = len(report.mismatches)
+        comparer.compare(probe, outputs[number])
+        name = tables.name_at(probe.index)
+        if len(report.mismatches) > before:
+            finding = report.mismatches[-1]
+            # the tables compared are clang's numbers: say so, not "module"
+            difference = finding.message.replace(", module ", ", clang ")
+            disagreements.setdefault(name, f"{compiler.label} and clang disagree on its layout: "
+                                           f"{finding.subject}: {difference}")
+        elif probe.kind == "r":
+            confirmed.add(name)
+    confirmed -= disagreements.keys()
+    return LayoutConfirmation(
+        f"confirmed by {compiler.label}: {len(confirmed)} of {len(planner.records)} records",
+        disagreements)
+
+
+def refusals_at_use(sections: Dict[str, str]) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """({name: why} for what a module made of `sections` refuses at use on this machine (ctypes
+    cannot express it), {name: why} for the records and typedefs it gives with another alignment
+    than C's, ctypes here having no way to give C's), found by the module's own runtime building
+    them: no guessing twice."""
+    binding = rt.Binding({"__name__": "lazybind_generation"}, dict(sections))
+    found = {}
+    for index, reason in binding.refusals().items():
+        name = binding.name_at(index)
+        found[name] = reason if reason.startswith(name) else f"{name}: {reason}"
+    inexact = {binding.name_at(index): f"{binding.name_at(index)}: {reason}"
+               for index, reason in binding.inexact().items()}
+    return found, inexact
