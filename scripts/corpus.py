@@ -45,6 +45,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
+from lazybind.pkgconfig import header_libraries, libraries_for
+
 ROOT = "/usr/include"
 SEED = "lazybind-corpus-1"
 PRIORITY = ("linux", "X11", "GL", "openssl", "libxml2", "glib-2.0", "gio-unix-2.0")
@@ -131,50 +133,6 @@ def select(headers: List[str], sample: Optional[int], jobs: int, root: str = ROO
             if sample and len(keep) >= sample:
                 break
     return keep, rejected, examined
-
-
-# -- libraries from pkg-config --------------------------------------------------------------------
-
-def pkg_config_libraries(root: str = ROOT) -> Dict[str, List[str]]:
-    """{include directory or header path: the -l names of the pkg-config package that owns it}.
-    A package claims the folder or header named like it (openssl.pc: openssl/, x11.pc: X11/,
-    zlib.pc: zlib.h) and the directories of its -I flags under `root`; of several claims, one by
-    name wins, then the package with the fewest libraries (libxml-2.0's xml2 over libxslt's
-    xslt and xml2). Empty without pkg-config."""
-    if not shutil.which("pkg-config"):
-        return {}
-
-    def ask(*args: str) -> List[str]:
-        done = subprocess.run(["pkg-config", *args], capture_output=True, text=True, timeout=60)
-        return done.stdout.split() if done.returncode == 0 else []
-
-    named = {entry.lower(): os.path.join(root, entry) for entry in sorted(os.listdir(root))}
-    claims: Dict[str, List[tuple]] = defaultdict(list)
-    packages = sorted(line.split()[0] for line in
-                      subprocess.run(["pkg-config", "--list-all"], capture_output=True,
-                                     text=True, timeout=60).stdout.splitlines() if line.strip())
-    for package in packages:
-        libraries = [flag[2:] for flag in ask("--libs-only-l", package)]
-        if not libraries:
-            continue
-        by_name = [named[key] for key in (package.lower(), package.lower() + ".h") if key in named]
-        by_flag = [flag[2:] for flag in ask("--cflags-only-I", package)]
-        for rank, places in enumerate((by_name, by_flag)):
-            for place in places:
-                if os.path.realpath(place).startswith(os.path.realpath(root) + os.sep):
-                    claims[os.path.realpath(place)].append((rank, len(libraries), package, libraries))
-    return {place: min(claimed)[3] for place, claimed in claims.items()}
-
-
-def libraries_for(header: str, owners: Dict[str, List[str]]) -> List[str]:
-    """The libraries of the deepest pkg-config include directory holding `header` (or of the
-    package named like it); [] when no package claims it."""
-    place = os.path.realpath(header)
-    while place != os.path.dirname(place):
-        if place in owners:
-            return owners[place]
-        place = os.path.dirname(place)
-    return []
 
 
 # -- one header, in its own process ----------------------------------------------------------------
@@ -305,7 +263,7 @@ def run_corpus(root: str = ROOT, sample: Optional[int] = None, jobs: int = 2,
     start = time.perf_counter()
     headers = list_headers(root)
     keep, rejected, examined = select(headers, sample, jobs, root)
-    owners = pkg_config_libraries(root)
+    owners = header_libraries(root)
     results = []
     with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = {pool.submit(_run_one, h, timeout, libraries_for(h, owners)): h for h in keep}

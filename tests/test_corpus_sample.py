@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from lazybind.pkgconfig import header_libraries, libraries_for
+
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "corpus.py"
 SAMPLE = 100
 JOBS = 2
@@ -93,11 +95,11 @@ def test_sample_binds_without_crash_or_mismatch(run, corpus):
 
 
 def test_headers_are_bound_to_the_library_pkg_config_names(corpus):
-    owners = corpus.pkg_config_libraries()
+    owners = header_libraries()
     assert owners, "pkg-config is not installed (.ci/run installs it)"
-    assert corpus.libraries_for("/usr/include/zlib.h", owners) == ["z"]
-    assert corpus.libraries_for("/usr/include/openssl/evp.h", owners) == ["ssl", "crypto"]
-    assert corpus.libraries_for("/usr/include/stdio.h", owners) == []
+    assert libraries_for("/usr/include/zlib.h", owners) == ["z"]
+    assert libraries_for("/usr/include/openssl/evp.h", owners) == ["ssl", "crypto"]
+    assert libraries_for("/usr/include/stdio.h", owners) == []
     result = corpus._run_one("/usr/include/zlib.h", 150, ["z"])
     assert not corpus.failed(result), _describe(result)
     assert result["resolved"] >= 80  # zlib exports about 90 functions; each was looked up

@@ -51,12 +51,19 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="verify a module against the system C compiler")
     check.add_argument("module", metavar="OUT.py")
+
+    cache = commands.add_parser("cache", help="list or clear the modules lazybind.load() cached")
+    cache.add_argument("action", choices=("list", "clear"))
+    cache.add_argument("--cache-dir", metavar="DIR",
+                       help="the cache (default: $LAZYBIND_CACHE_DIR, else ~/.cache/lazybind)")
     return parser
 
 
 def _add_compiler_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     parser.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]")
+    parser.add_argument("--pkg", action="append", metavar="NAME",
+                        help="a pkg-config package: its -I, -D and libraries")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -96,7 +103,7 @@ def _generate_files(args: argparse.Namespace) -> int:
         print("lazybind: error: generate needs -o OUT.py", file=sys.stderr)
         return 2
     options = dict(
-        headers=args.headers, library=args.library, include_dirs=args.include_dirs,
+        headers=args.headers, library=args.library, pkg=args.pkg, include_dirs=args.include_dirs,
         defines=args.defines, scope=args.scope, only=args.only, exclude=args.exclude,
         target=args.target, stubs=args.stubs, release=args.release, docstrings=args.docstrings,
         data_file=args.data_file, compiled=args.compiled,
@@ -144,7 +151,7 @@ def _inspect(args: argparse.Namespace) -> int:
     from .describe import describe_json, describe_text
 
     declarations = api.inspect(args.headers, include_dirs=args.include_dirs, defines=args.defines,
-                               target=args.target)
+                               target=args.target, pkg=args.pkg)
     if args.json:
         json.dump(describe_json(declarations), sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
@@ -161,7 +168,30 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-_COMMANDS = {"generate": _generate, "inspect": _inspect, "check": _check}
+def _cache(args: argparse.Namespace) -> int:
+    from . import _cache_directory
+    from .cache import clear, entries, entry_size
+
+    directory = _cache_directory(args.cache_dir)
+    if args.action == "clear":
+        _say(f"{directory}: removed {clear(directory)} cached modules")
+        return 0
+    found = entries(directory)
+    sizes = [entry_size(entry) for entry, _ in found]
+    print(f"{directory}: {len(found)} cached modules, {_size(sum(sizes))}")
+    for (entry, manifest), size in zip(found, sizes):
+        if manifest is None:
+            print(f"{os.path.basename(entry)}  (being generated, or its manifest is damaged)")
+        else:
+            print(f"{manifest.module}  {manifest.options}  ({_size(size)})")
+    return 0
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024:.0f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"
+
+
+_COMMANDS = {"generate": _generate, "inspect": _inspect, "check": _check, "cache": _cache}
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .pkgconfig import Package
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Options:
     docstrings: bool = False  # header comments in the module too, for help() (stubs have them)
     data_file: bool = False  # tables in OUT.lazybind, for imports that compile the source each time
     compiled: bool = False  # also write and build the C extension of the compiled fast path
+    # --pkg: each package's flags are already in libraries, include_dirs and defines above;
+    # kept to write `--pkg NAME` in the banner instead of this machine's paths
+    packages: Tuple["Package", ...] = ()
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -45,10 +51,13 @@ class Options:
 
     def command_line(self) -> List[str]:
         """The options in command-line form, for the banner (headers first, paths as given)."""
+        from_packages = {flag for package in self.packages
+                         for flag in (*package.libraries, *package.include_dirs, *package.defines)}
         words: List[str] = list(self.headers)
-        words += [w for lib in self.libraries for w in ("--library", lib)]
-        words += [w for d in self.include_dirs for w in ("-I", d)]
-        words += [w for d in self.defines for w in ("-D", d)]
+        words += [w for lib in self.libraries if lib not in from_packages for w in ("--library", lib)]
+        words += [w for package in self.packages for w in ("--pkg", package.name)]
+        words += [w for d in self.include_dirs if d not in from_packages for w in ("-I", d)]
+        words += [w for d in self.defines if d not in from_packages for w in ("-D", d)]
         if self.scope != "all":
             words += ["--scope", self.scope]
         if self.only is not None:
@@ -84,24 +93,44 @@ def check_library_name(library: str) -> None:
         )
 
 
-def make_options(headers: Sequence[str], library=None, **kwargs) -> Options:
-    """Options from the Python API's friendlier arguments (`library` may be a str or a list)."""
-    if library is None:
-        libraries: Tuple[str, ...] = ()
-    elif isinstance(library, str):
-        libraries = (library,)
-    else:
-        libraries = tuple(library)
+def make_options(headers: Sequence[str], library=None, pkg=None, **kwargs) -> Options:
+    """Options from the Python API's friendlier arguments (`library` and `pkg` may be a str or
+    a list). Each pkg-config package of `pkg` adds its -I, -D and libraries after the ones given."""
     if isinstance(headers, str):
         headers = [headers]
     plural = {"include_dirs", "defines"}
     normalized = {k: tuple(v) if k in plural and v is not None else v for k, v in kwargs.items()}
     normalized = {k: v for k, v in normalized.items() if v is not None}
+    libraries = as_tuple(library)
+    if pkg is not None:
+        from .pkgconfig import find_packages
+
+        packages = find_packages(as_tuple(pkg))
+        normalized["packages"] = packages
+        libraries = _joined(libraries, [p.libraries for p in packages])
+        for key in plural:
+            normalized[key] = _joined(normalized.get(key, ()), [getattr(p, key) for p in packages])
     if "defines" in normalized:
         normalized["defines"] = canonical_defines(normalized["defines"])
     if "release" in normalized:
         normalized["release"] = canonical_release(normalized["release"])
     return Options(headers=tuple(headers), libraries=libraries, **normalized)
+
+
+def as_tuple(value) -> Tuple[str, ...]:
+    """A str, a sequence of them, or None (nothing) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _joined(first: Sequence[str], more: Sequence[Sequence[str]]) -> Tuple[str, ...]:
+    """`first`, then each item of `more` that is not there yet, in order."""
+    joined = list(first)
+    for item in (item for items in more for item in items):
+        if item not in joined:
+            joined.append(item)
+    return tuple(joined)
 
 
 def canonical_defines(defines: Sequence[str]) -> Tuple[str, ...]:
