@@ -176,6 +176,12 @@ def generate(
     `details` list receives the IR the module was made from (for summaries and reports);
     `progress` is told each step as it starts (lazybind.progress shows them on a terminal)."""
     opts = make_options(headers, library=library, stubs=stubs, **options)
+    return generate_from(opts, output, details, progress)
+
+
+def generate_from(opts: Options, output: Optional[str] = None, details: Optional[list] = None,
+                  progress: Steps = no_progress) -> str:
+    """`generate` for options already made (lazybind.cache also records what they resolved)."""
     if output is not None:
         _refuse_overwriting_inputs(output, opts.headers)
     rendered = render(opts, output, progress)

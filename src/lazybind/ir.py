@@ -243,3 +243,6 @@ class Declarations:
     layouts: str = ""  # who confirmed the record layouts at generation, or why nobody did
     refused_at_use: Tuple[Skipped, ...] = ()  # in the module, but ctypes cannot express them
     inexact_at_use: Tuple[Skipped, ...] = ()  # usable, but aligned otherwise than C on this Python
+    # every file the translation unit read (absolute, sorted): what lazybind.load's cache depends
+    # on; provenance, never written into a module, so not part of equality
+    files_read: Tuple[str, ...] = field(default=(), compare=False)

@@ -45,6 +45,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     collector.collect(tu.cursor)
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
+    files_read = tuple(tu.files_read())
     del tu  # libclang's AST is large: free it before the macro probes parse the headers again
     progress(f"evaluating {len(collector.macros)} macros")
     exported = set(collector.functions) | set(collector.variables)
@@ -65,6 +66,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
         target=options.target or _default_target(),
         clang_version=clang_api.clang_version(),
         named_files=named_files,
+        files_read=files_read,
     )
 
 

@@ -119,6 +119,14 @@ class TranslationUnit:
                                     diag.spelling, diag.category_name == "User-Defined Issue"))
         return found
 
+    def files_read(self) -> List[str]:
+        """Every file the preprocessor read for this unit (the unsaved main file is not one)."""
+        return sorted({inclusion.include.name for inclusion in self._tu.get_includes()})
+
+
+def library_file() -> str:
+    """The libclang shared library this process loads (or has loaded)."""
+    return cindex.conf.get_filename()
 
 
 def parse(main_path: str, main_source: str, args: Sequence[str],
