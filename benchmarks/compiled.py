@@ -8,7 +8,8 @@ the compiled path), builds the hand-written extension and the empty extension in
 cffi API module, then measures in fresh processes and in one interleaved steady-call process:
 steady call overhead (compiled vs ctypes vs hand-written C vs cffi API), import of each
 extension vs an empty extension, first use. Its data goes to _work/compiled.json, from which
-run.py also writes the section after a full run.
+report_compiled.py writes the section (now, and again after a full run). Measures only; imports
+common, suite, peers (the cffi API module), report_compiled and steady.
 """
 
 import json
@@ -19,18 +20,12 @@ import sys
 import sysconfig
 import time
 
-import run as suite
 import steady
+from common import COMPILED, COMPILED_DATA, HERE, PY, child_env, first_error_line, log, rel, run
+from peers import build_cffi_api
+from report_compiled import write_section
+from suite import COMPILED_IMPORT_ROUNDS, COMPILED_TARGETS
 
-DIR = os.path.join(suite.WORK, "compiled")
-DATA = os.path.join(suite.WORK, "compiled.json")
-BEGIN, END = "<!-- compiled fast path: begin -->", "<!-- compiled fast path: end -->"
-TARGETS = [  # stem, title, headers, libraries
-    ("zlib", "zlib.h", ["zlib.h"], ["z"]),
-    ("sqlite", "sqlite3.h", ["sqlite3.h"], ["sqlite3"]),
-    ("ssl", "openssl/ssl.h (+crypto)", ["openssl/ssl.h"], ["ssl", "crypto"]),
-]
-IMPORT_ROUNDS = 31
 SMALL = b"lazybind: sixteen"[:16]
 
 
@@ -39,17 +34,19 @@ def generate():
     import lazybind
 
     coverage = {}
-    for stem, title, headers, libraries in TARGETS:
+    for stem, title, headers, libraries in COMPILED_TARGETS:
         details = []
         started = time.perf_counter()
-        lazybind.generate(headers, library=libraries, output=os.path.join(DIR, stem + "_compiled.py"),
+        lazybind.generate(headers, library=libraries,
+                          output=os.path.join(COMPILED, stem + "_compiled.py"),
                           compiled=True, details=details)
         counts = dict(details[1])
         coverage[stem] = dict(title=title, seconds=time.perf_counter() - started, counts=counts)
-        suite.log("generated %s --compiled: %d of %d functions compiled" % (
+        log("generated %s --compiled: %d of %d functions compiled" % (
             stem, counts.get("compiled", 0), sum(counts.values())))
         if stem != "ssl":
-            lazybind.generate(headers, library=libraries, output=os.path.join(DIR, stem + "_plain.py"))
+            lazybind.generate(headers, library=libraries,
+                              output=os.path.join(COMPILED, stem + "_plain.py"))
     return coverage
 
 
@@ -58,18 +55,13 @@ def build_peers():
     include = sysconfig.get_paths()["include"]
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     for name, libraries in (("hand_ext", ["-lz", "-lsqlite3"]), ("empty_ext", [])):
-        source = os.path.join(suite.HERE, "hand", name + ".c")
+        source = os.path.join(HERE, "hand", name + ".c")
         command = ["cc", "-O2", "-shared", "-fPIC", "-I", include, "-o",
-                   os.path.join(DIR, name + suffix), source] + libraries
-        done = suite.run(command)
+                   os.path.join(COMPILED, name + suffix), source] + libraries
+        done = run(command)
         if done.returncode != 0:
-            raise SystemExit("building %s failed: %s" % (name, suite.first_error_line(done.stderr)))
-    done = suite.run([suite.PY, os.path.join(suite.HERE, "cffi_api_build.py"), os.path.join(DIR, "cffi")],
-                     env=suite.child_env())
-    if done.returncode == 0:
-        for name in os.listdir(os.path.join(DIR, "cffi")):
-            if name.startswith("bench_cffi_api") and name.endswith(".so"):
-                shutil.copy(os.path.join(DIR, "cffi", name), os.path.join(DIR, name))
+            raise SystemExit("building %s failed: %s" % (name, first_error_line(done.stderr)))
+    build_cffi_api(os.path.join(COMPILED, "cffi"), COMPILED)
 
 
 def variants(moddir):
@@ -137,11 +129,11 @@ def variants(moddir):
 def measure_imports():
     """Median import time of each extension (and the .py module) in fresh processes, in rounds."""
     modules = ["empty_ext", "empty_module"] + [
-        "_%s_compiled_lazybind" % stem for stem, _, _, _ in TARGETS] + ["zlib_compiled"]
-    shutil.copy(os.path.join(suite.HERE, "hand", "empty_module.py"), DIR)
-    suite.run([suite.PY, "-m", "compileall", "-q", DIR], env=suite.child_env())
+        "_%s_compiled_lazybind" % stem for stem, _, _, _ in COMPILED_TARGETS] + ["zlib_compiled"]
+    shutil.copy(os.path.join(HERE, "hand", "empty_module.py"), COMPILED)
+    run([PY, "-m", "compileall", "-q", COMPILED], env=child_env())
     runs = {m: [] for m in modules}
-    for _ in range(IMPORT_ROUNDS):
+    for _ in range(COMPILED_IMPORT_ROUNDS):
         for m in modules:
             runs[m].append(probe("time", m)["ns"])
     firsts = {}
@@ -152,131 +144,37 @@ def measure_imports():
 
 
 def probe(mode, module, *calls):
-    done = suite.run([suite.PY, os.path.join(suite.HERE, "probe.py"), mode, DIR, module, *calls],
-                     env=suite.child_env())
+    done = run([PY, os.path.join(HERE, "probe.py"), mode, COMPILED, module, *calls],
+                     env=child_env())
     if done.returncode != 0:
-        raise SystemExit("probe %s %s failed: %s" % (mode, module, suite.first_error_line(done.stderr)))
+        raise SystemExit("probe %s %s failed: %s" % (mode, module, first_error_line(done.stderr)))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(results_path):
     started = time.perf_counter()
-    if os.path.exists(DIR):
-        shutil.rmtree(DIR)
-    os.makedirs(DIR)
+    if os.path.exists(COMPILED):
+        shutil.rmtree(COMPILED)
+    os.makedirs(COMPILED)
     coverage = generate()
     build_peers()
-    suite.log("import timing, %d rounds" % IMPORT_ROUNDS)
+    log("import timing, %d rounds" % COMPILED_IMPORT_ROUNDS)
     imports, firsts = measure_imports()
-    suite.log("steady-state calls")
-    done = suite.run([suite.PY, os.path.abspath(__file__), "--steady", DIR], env=suite.child_env(),
+    log("steady-state calls")
+    done = run([PY, os.path.abspath(__file__), "--steady", COMPILED], env=child_env(),
                      timeout=1800)
     if done.returncode != 0:
-        raise SystemExit("steady calls failed: " + suite.first_error_line(done.stderr))
+        raise SystemExit("steady calls failed: " + first_error_line(done.stderr))
     data = dict(coverage=coverage, imports=imports, firsts=firsts, steady=json.loads(done.stdout),
                 seconds=time.perf_counter() - started)
-    with open(DATA, "w") as handle:
+    with open(COMPILED_DATA, "w") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
     write_section(results_path)
-    suite.log("wrote the compiled fast path section of", suite.rel(results_path))
-
-
-def section_in(results_path):
-    """The compiled section RESULTS.md holds now ("" when none)."""
-    if not os.path.exists(results_path):
-        return ""
-    with open(results_path, encoding="utf-8") as handle:
-        text = handle.read()
-    if BEGIN not in text:
-        return ""
-    return text[text.index(BEGIN) + len(BEGIN) + 1:text.index(END)]
-
-
-def write_section(results_path, previous=""):
-    """Put the section made from _work/compiled.json into RESULTS.md (replacing an older one);
-    without that file (a fresh checkout: _work is not kept), the `previous` section stays."""
-    if os.path.exists(DATA):
-        with open(DATA) as handle:
-            section = render(json.load(handle))
-    elif previous:
-        section = previous
-    else:
-        return
-    with open(results_path, encoding="utf-8") as handle:
-        text = handle.read()
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + text[text.index(END) + len(END) + 1:]
-    with open(results_path, "w", encoding="utf-8") as handle:
-        handle.write(text.rstrip("\n") + "\n\n" + BEGIN + "\n" + section + END + "\n")
-
-
-def render(data):
-    lines = ["## Compiled fast path (issue 11)", "",
-             "`python benchmarks/run.py --compiled` (%.0f s). lazybind modules generated with "
-             "`--compiled`: functions whose signatures the extension converts exactly are C "
-             "extension functions (vectorcall); the others, and calls with arguments the "
-             "extension does not convert itself, use ctypes." % data["seconds"], ""]
-    lines += _steady_table(data["steady"])
-    lines += _import_table(data["imports"], data["firsts"])
-    lines += _coverage_table(data["coverage"])
-    return "\n".join(lines) + "\n"
-
-
-def _steady_table(steady_data):
-    lines = ["Steady call, ns per call (best of the interleaved rounds), and as a multiple of "
-             "the hand-written extension that releases the GIL / that holds it. Like ctypes and "
-             "cffi, a compiled function releases the GIL during the C call; "
-             "`__lazybind__.holding_gil(f)` is a variant that keeps it, for short calls in hot "
-             "loops:", "",
-             "| call | variant | ns | / hand, GIL released | / hand, GIL held |", "|---|---|---|---|---|"]
-    for bench, rows in steady_data.items():
-        by_name = {r["variant"]: r["ns"] for r in rows}
-        released = by_name.get("hand C extension, GIL released")
-        held = by_name.get("hand C extension, GIL held")
-        for row in rows:
-            if row["ns"] is None:
-                lines.append("| `%s` | %s | failed: %s | | |" % (bench, row["variant"], row["error"]))
-                continue
-            lines.append("| `%s` | %s | %.0f | %s | %s |" % (
-                bench, row["variant"], row["ns"], suite.ratio(row["ns"], released),
-                suite.ratio(row["ns"], held)))
-        compiled, plain = by_name.get("lazybind compiled"), by_name.get("lazybind ctypes")
-        if compiled and plain:
-            lines.append("| `%s` | **ctypes / compiled** | **%.1fx faster** | | |" % (bench, plain / compiled))
-    return lines + [""]
-
-
-def _import_table(imports, firsts):
-    floor = imports["empty_ext"]
-    lines = ["Import in a fresh process (median of %d, .pyc compiled, ctypes already imported):"
-             % IMPORT_ROUNDS, "", "| module | import | vs empty extension |", "|---|---|---|"]
-    for module, ns in imports.items():
-        lines.append("| `%s` | %s | %s |" % (module, suite.fmt_time(ns), suite.ratio(ns, floor)))
-    lines += ["", "The extension is loaded on the first function access, not when the module is "
-              "imported. First use (median of 9 fresh processes):", "",
-              "| module | first call `zlibVersion()` | second function `zlibCompileFlags()` | again |",
-              "|---|---|---|---|"]
-    for module, times in firsts.items():
-        lines.append("| `%s` | %s | %s | %s |" % (module, *(suite.fmt_time(times[k]) for k in (
-            "first", "second", "again"))))
-    return lines + [""]
-
-
-def _coverage_table(coverage):
-    lines = ["Functions that take the compiled path (generation + build time in brackets):", "",
-             "| header | compiled | of | share | on ctypes, why |", "|---|---|---|---|---|"]
-    for record in coverage.values():
-        counts = dict(record["counts"])
-        compiled = counts.pop("compiled", 0)
-        total = compiled + sum(counts.values())
-        why = ", ".join("%d %s" % (n, reason) for reason, n in sorted(counts.items(), key=lambda i: -i[1]))
-        lines.append("| %s (%.1f s) | %d | %d | %.1f%% | %s |" % (
-            record["title"], record["seconds"], compiled, total, 100.0 * compiled / total, why or "—"))
-    return lines + [""]
+    log("wrote the compiled fast path section of", rel(results_path))
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--steady"]:
         json.dump(steady.measure(sys.argv[2], 7, variants), sys.stdout)
     else:
-        main(os.path.join(suite.HERE, "RESULTS.md"))
+        main(os.path.join(HERE, "RESULTS.md"))
