@@ -45,6 +45,16 @@ def run_c(tmp_path, source, args=()):
     return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
 
 
+@pytest.fixture(scope="session", autouse=True)
+def load_cache(tmp_path_factory):
+    """lazybind.load()'s cache for the session (docs and examples run in child processes inherit
+    it): tests never write into the user's ~/.cache/lazybind."""
+    directory = tmp_path_factory.mktemp("load-cache")
+    os.environ["LAZYBIND_CACHE_DIR"] = str(directory)
+    yield directory
+    os.environ.pop("LAZYBIND_CACHE_DIR", None)
+
+
 # The behaviour tests run against both backends of a generated module: plain ctypes, and the
 # compiled fast path (lazybind generate --compiled), which must give identical results.
 BACKENDS = ["ctypes", "compiled"]

@@ -4,8 +4,8 @@
     headers = ["zlib.h"]
     libraries = ["z"]
     output = "src/pkg/zlib_ffi.py"
-    # optional: include_dirs, defines, scope, only, exclude, target, stubs, docstrings,
-    # data_file, compiled, and
+    # optional: pkg (pkg-config packages: their -I, -D and libraries), include_dirs, defines,
+    # scope, only, exclude, target, stubs, docstrings, data_file, compiled, and
     # release = {sqlite3 = "sqlite3_close"}: what __lazybind__.scoped(x) calls for that type
 """
 
@@ -17,8 +17,8 @@ from typing import Any, Callable, Dict, Optional
 
 from .errors import InputError
 
-_KEYS = {"headers", "libraries", "output", "include_dirs", "defines", "scope", "only", "exclude",
-         "target", "stubs", "release", "docstrings", "data_file", "compiled"}
+_KEYS = {"headers", "libraries", "pkg", "output", "include_dirs", "defines", "scope", "only",
+         "exclude", "target", "stubs", "release", "docstrings", "data_file", "compiled"}
 
 
 def load_bindings(path: str = "pyproject.toml") -> Dict[str, Dict[str, Any]]:

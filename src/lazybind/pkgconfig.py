@@ -58,9 +58,9 @@ def _flags(query: str, name: str) -> List[str]:
         return shlex.split(done.stdout)
     known = package_names()
     if name in known:  # it exists, but something it requires does not
-        why = next((line.strip() for line in done.stderr.splitlines() if "not found" in line),
-                   done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
-        raise InputError(f"pkg-config package {name!r}: {why}")
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()] or ["failed"]
+        why = [line for line in lines if "not found" in line][-1:] or lines[-1:]
+        raise InputError(f"pkg-config package {name!r}: {why[0]}")
     close = close_names(name, known)
     hint = f"; close names: {', '.join(close)}" if close else ""
     raise InputError(f"pkg-config package {name!r} not found{hint} (pkg-config --list-all "
@@ -99,10 +99,13 @@ def package_names() -> List[str]:
 
 
 def close_names(name: str, known: Sequence[str], count: int = 5) -> List[str]:
-    """Known names that look like `name`: similar spellings first, then names containing it."""
+    """Known names that look like `name`: those starting with it, similar spellings, then names
+    containing it."""
+    lowered = name.lower()
+    starting = [k for k in known if k.lower().startswith(lowered)]
     similar = difflib.get_close_matches(name, known, n=count, cutoff=0.6)
-    containing = [k for k in known if name.lower() in k.lower() and k not in similar]
-    return (similar + containing)[:count]
+    containing = [k for k in known if lowered in k.lower()]
+    return list(dict.fromkeys(starting + similar + containing))[:count]
 
 
 def _ask(*args: str) -> List[str]:

@@ -1,5 +1,5 @@
 """Each example in examples/ runs in a fresh interpreter and its output is compared with an
-oracle nobody here wrote: hashlib, hmac, ssl, sqlite3, zlib, os, time, math, Python ints, the
+oracle nobody here wrote: hashlib, hmac, ssl, sqlite3, zlib, pyexpat, os, time, math, Python ints, the
 running interpreter, and the C compiler. The module each example generated is then verified
 with `lazybind check`."""
 
@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import sys
 import time
+import xml.parsers.expat
 import zlib
 from pathlib import Path
 
@@ -220,3 +221,53 @@ def test_gmp_equals_python_ints(run_example):
     assert int(out["a*b"]) == a * b
     limbs, bits = (int(n) for n in re.fullmatch(r"(\d+) limbs of (\d+) bits", out["a*b takes"]).groups())
     assert limbs == -(-(a * b).bit_length() // bits)
+
+
+XML_DOCUMENT = ('<?xml version="1.0"?>\n<library name="city" open="yes"><book id="1"><title>C '
+                '&amp; Python</title></book><book id="2"><title>ctypes</title><note lang="fr">'
+                '\u00e9t\u00e9</note></book><empty/>tail text</library>\n')
+
+
+def pyexpat_lines(document: bytes):
+    """The events and error line expat_load.py prints, as Python's pyexpat reports them."""
+    events = []
+
+    def data(text):
+        if events and events[-1][0] == "data":
+            events[-1] = ("data", events[-1][1] + text)
+        else:
+            events.append(("data", text))
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = lambda name, attributes: events.append(
+        ("start", name, tuple(attributes.items())))
+    parser.EndElementHandler = lambda name: events.append(("end", name))
+    parser.CharacterDataHandler = data
+    try:
+        parser.Parse(document, True)
+        error = "none"
+    except xml.parsers.expat.ExpatError as failure:
+        error = "%s at line %d, column %d" % (xml.parsers.expat.ErrorString(failure.code),
+                                              failure.lineno, failure.offset)
+    return [" ".join(str(part) for part in event) for event in events] + ["error: " + error]
+
+
+@pytest.mark.parametrize("document", [XML_DOCUMENT, XML_DOCUMENT.replace("</title></book>", "</book>", 1)],
+                         ids=["well-formed", "mismatched tag"])
+def test_expat_through_load_and_pkg_config_equals_pyexpat(example_dir, tmp_path, document):
+    """examples/expat_load.py binds expat with lazybind.load("expat.h", pkg="expat"), then
+    parses with Python handlers; the next load, here, imports the cached module."""
+    path = tmp_path / "document.xml"
+    path.write_bytes(document.encode())
+    cache = example_dir / "load-cache"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "expat_load.py"), str(path)],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, LAZYBIND_CACHE_DIR=str(cache)))
+    assert result.returncode == 0, result.stderr
+    first, *events = result.stdout.splitlines()
+    assert re.fullmatch(r"expat: expat_\d+\.\d+\.\d+", first)
+    assert events == pyexpat_lines(document.encode())
+    module = lazybind.load("expat.h", pkg="expat", cache_dir=cache)
+    assert module.XML_ExpatVersion().decode() == first.split(": ")[1]
+    report = lazybind.check(module.__file__)
+    assert report.mismatches == [] and report.counts["constants"] > 0, report.text()
