@@ -98,12 +98,12 @@ def package_names() -> List[str]:
     return sorted({line.split()[0] for line in done.stdout.splitlines() if line.strip()})
 
 
-def close_names(name: str, known: Sequence[str], count: int = 5) -> List[str]:
+def close_names(name: str, known: Sequence[str], count: int = 3) -> List[str]:
     """Known names that look like `name`: those starting with it, similar spellings, then names
     containing it."""
     lowered = name.lower()
     starting = [k for k in known if k.lower().startswith(lowered)]
-    similar = difflib.get_close_matches(name, known, n=count, cutoff=0.6)
+    similar = difflib.get_close_matches(name, known, n=count, cutoff=0.75)
     containing = [k for k in known if lowered in k.lower()]
     return list(dict.fromkeys(starting + similar + containing))[:count]
 
