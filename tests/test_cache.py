@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -150,6 +151,21 @@ def test_two_processes_loading_at_once_both_succeed_and_one_generates(project):
     assert sorted(r["generated"] for r in results) == [False, True]
     entry, = only_directories(project / "cache")
     assert len(only_directories(entry)) == 1  # one module version written
+
+
+def test_threads_loading_at_once_get_one_module(project, monkeypatch):
+    monkeypatch.chdir(project)
+    modules = []
+    threads = [threading.Thread(target=lambda: modules.append(lazybind.load("demo.h", cache_dir="cache")))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(modules) == 4 and all(module is modules[0] for module in modules)
+    assert modules[0].ANSWER == 42
+    entry, = only_directories(project / "cache")
+    assert len(only_directories(entry)) == 1
 
 
 def _version_file(entry: Path, suffix: str) -> Path:

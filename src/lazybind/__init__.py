@@ -9,6 +9,7 @@ the cached module itself. lazybind.cache (the entry's layout, the manifest forma
 generation, `lazybind cache list|clear`) is imported on a miss, or when a check fails.
 """
 
+import _thread
 import os
 import sys
 
@@ -64,6 +65,7 @@ _CACHE_FORMAT = "lazybind-cache 1"  # the manifest's first line (lazybind.cache)
 _ENVIRONMENT = ("CC", "CPATH", "C_INCLUDE_PATH", "LAZYBIND_BUILTIN_INCLUDE", "LIBCLANG_LIBRARY_PATH")
 _PKG_CONFIG_ENVIRONMENT = ("PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR")
 _PRIME = 2 ** 64 - 59  # the largest prime below 2**64
+_IMPORT_LOCK = _thread.allocate_lock()
 
 
 def _cache_directory(cache_dir=None) -> str:
@@ -183,9 +185,14 @@ def _import_cached(name: str, path: str, bytecode: "Optional[str]" = None) -> "M
     """The module at `path` under `name`: the one this process already imported from there, or
     a fresh import (replacing an older version of the same binding in sys.modules). `bytecode`
     is the module's .pyc when the manifest's checks just confirmed it and the source."""
-    module = sys.modules.get(name)
-    if module is not None and getattr(module, "__file__", None) == path:
-        return module
+    with _IMPORT_LOCK:  # another thread must not get the module before it has run
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None) == path:
+            return module
+        return _run_module(name, path, bytecode)
+
+
+def _run_module(name: str, path: str, bytecode: "Optional[str]") -> "ModuleType":
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(name, path)

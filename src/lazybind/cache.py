@@ -224,7 +224,9 @@ def _generate(entry: str, request: _Request, started: int) -> Manifest:
 
         inputs = [*details[0].files_read, *(p.pc_file for p in options.packages if p.pc_file)]
         checks = _input_checks(inputs, started)
-        checks.append(Check("watch", signature(library_file()) or UNKNOWN, "-", library_file()))
+        libclang = signature(library_file())  # None: a bare name dlopen searched for
+        if libclang is not None:  # any change to it regenerates: 60 MB are not hashed
+            checks.append(Check("watch", libclang, "-", library_file()))
         checks += _absent_checks(request.headers, options.include_dirs)
         checks += _output_checks(version_dir)
     except BaseException:
