@@ -103,6 +103,8 @@ class _Request:
                           tuple(sorted([(k, _option_key(k, v)) for k, v in options.items()])),
                           tuple([getenv(name) for name in _ENVIRONMENT]),
                           pkg and tuple([getenv(name) for name in _PKG_CONFIG_ENVIRONMENT])))
+        # A name for the entry, not a proof: the manifest holds the text itself, compared
+        # exactly, so a modulo does (hashlib's import costs more than the cached module's).
         digest = "%016x" % (int.from_bytes(self.text.encode("utf-8"), "big") % _PRIME)
         stem = _stem(self.headers[0] if self.headers else "")
         self.entry_name = f"{stem}-{digest}"
