@@ -14,7 +14,8 @@ pkg=openssl), in a new temporary cache directory:
 
 Every child runs without PYTHONDONTWRITEBYTECODE (it would make the plain import compile the
 source each time) and with the same environment otherwise. The figures are medians over
-`--runs` processes of each kind, interleaved, so a slow moment of the machine hits both.
+`--runs` processes of each kind, interleaved, so a slow moment of the machine hits both. The
+table goes to stdout; docs/scripts-and-notebooks.md ("How fast") shows one run's.
 """
 
 import argparse
