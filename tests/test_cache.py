@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import lazybind
+from lazybind.cache import _input_checks
 from lazybind.errors import InputError, LazybindError
 
 PROBE = """
@@ -119,6 +120,19 @@ def test_a_header_installed_earlier_on_the_search_path_is_found(project):
     (project / "first" / "shadow.h").write_text("#define ANSWER 1\n")
     found = load_in_child(project, headers="shadow.h", **dirs)
     assert found["generated"] and found["answer"] == 1
+
+
+def test_a_file_changed_while_generating_is_not_trusted(project):
+    """Its stat was taken after the change, its content may be from before: the manifest says
+    the content is unknown, so the next load regenerates instead of trusting the new stat."""
+    inner = project / "inner.h"
+    changed = inner.stat().st_ctime_ns
+    before, during = (_input_checks([str(inner)], started) for started in (changed, changed - 1))
+    assert [(c.kind, c.sha256 != "-") for c in before] == [("watch", True)]
+    assert [(c.kind, c.sha256) for c in during] == [("watch", "-")]
+    system = _input_checks(["/usr/include/stdint.h"], changed)  # the distribution's: its directory
+    assert [(c.kind, c.path) for c in system] == [("indir", "/usr/include/stdint.h"),
+                                                   ("dir", "/usr/include")]
 
 
 CONCURRENT = """

@@ -187,11 +187,10 @@ def _rechecked(entry: str, manifest: Manifest) -> Optional[Manifest]:
         return manifest
     checks = []
     for check in manifest.checks:
-        if id(check) in failed:
-            check = _confirmed(check, version_dir)
-            if check is None:
-                return None
-        checks.append(check)
+        confirmed = _confirmed(check, version_dir) if id(check) in failed else check
+        if confirmed is None:
+            return None
+        checks.append(confirmed)
     return Manifest(manifest.request, manifest.module, manifest.version, manifest.options, checks)
 
 
