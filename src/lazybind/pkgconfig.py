@@ -46,9 +46,9 @@ def find_package(name: str) -> Package:
     include_dirs = _values(cflags, ("-I", "-isystem"))
     library_dirs = _values(libs, ("-L",))
     libraries = tuple(_library(short, library_dirs) for short in _values(libs, ("-l",)))
-    path = _ask("--path", name)
+    where = _run("--path", name).stdout.strip().splitlines()
     return Package(name, include_dirs, _values(cflags, ("-D",)), libraries,
-                   path[0] if path else "")
+                   where[0] if where else "")
 
 
 def _flags(query: str, name: str) -> List[str]:
