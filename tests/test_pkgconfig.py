@@ -128,6 +128,11 @@ def test_generate_with_pkg_records_the_package_not_the_paths(made_package, monke
     inspected = lazybind_cli("inspect", "lbdemo.h", "--pkg", "lbdemo", cwd=tmp_path)
     assert "constant LBDEMO_MODE = 2" in inspected.stdout
     assert lazybind.check(str(tmp_path / "lbdemo_ffi.py")).mismatches == []
+    checked = lazybind_cli("check", "lbdemo_ffi.py", "--pkg", "lbdemo", cwd=tmp_path)
+    assert checked.returncode == 0 and " 0 mismatches" in checked.stdout, checked.stdout + checked.stderr
+    missing = lazybind_cli("check", "lbdemo_ffi.py", "--pkg", "lbdem", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.startswith(
+        "lazybind: error: pkg-config package 'lbdem' not found"), missing.stderr
 
 
 def test_missing_packages_are_one_line_errors(made_package, monkeypatch, tmp_path):

@@ -52,11 +52,12 @@ def inspect(headers, **options):
     return _inspect(headers, **options)
 
 
-def check(module_path):
-    """Verify a generated module's layouts and constants against the system C compiler."""
+def check(module_path, pkg=()):
+    """Verify a generated module's layouts and constants against the system C compiler; `pkg`:
+    pkg-config packages whose -I/-D to add, as found on this machine."""
     from .api import check as _check
 
-    return _check(module_path)
+    return _check(module_path, pkg)
 
 
 _CACHE_FORMAT = "lazybind-cache 1"  # the manifest's first line (lazybind.cache)

@@ -238,10 +238,15 @@ def is_current(output: str, headers, library=None, stubs: bool = False, **option
     return True
 
 
-def check(module_path: str):
+def check(module_path: str, pkg: Sequence[str] = ()):
+    """`check_module`, the packages' -I/-D (pkg-config on this machine) added to the module's."""
+    from .pkgconfig import find_packages
     from .verify import check_module
 
-    return check_module(module_path)
+    packages = find_packages(list(pkg))
+    flags = [f"-I{d}" for p in packages for d in p.include_dirs]
+    flags += [f"-D{d}" for p in packages for d in p.defines]
+    return check_module(module_path, flags)
 
 
 def _refuse_overwriting_inputs(output: str, headers: Sequence[str]) -> None:

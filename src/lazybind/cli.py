@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="verify a module against the system C compiler")
     check.add_argument("module", metavar="OUT.py")
+    check.add_argument("--pkg", action="append", default=[], metavar="NAME",
+                       help="compile the check with this pkg-config package's -I/-D as found here")
 
     cache = commands.add_parser("cache", help="list or clear the modules lazybind.load() cached")
     cache.add_argument("action", choices=("list", "clear"))
@@ -163,7 +165,7 @@ def _inspect(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from . import api
 
-    report = api.check(args.module)
+    report = api.check(args.module, pkg=args.pkg)
     sys.stdout.write(report.text())
     return 0 if report.ok else 1
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Sequence
 
 from .. import runtime as rt
 from .compare import Comparer, ModuleSide
@@ -21,8 +22,9 @@ from .report import CheckError, Finding, Report
 from .tables import Tables
 
 
-def check_module(path) -> Report:
-    """Compare the module at `path` with what the system C compiler computes for its headers."""
+def check_module(path, extra_flags: Sequence[str] = ()) -> Report:
+    """Compare the module at `path` with what the system C compiler computes for its headers;
+    `extra_flags` (-I/-D) come after the module's own."""
     started = time.perf_counter()
     path = os.fspath(path)
     tables = Tables(_module_data(path))
@@ -33,7 +35,7 @@ def check_module(path) -> Report:
     planner.plan()
     report.skipped.extend(planner.skipped)
     report.refused.extend(planner.refused)
-    program = Program(compiler, tables.meta, os.path.dirname(os.path.abspath(path)))
+    program = Program(compiler, tables.meta, os.path.dirname(os.path.abspath(path)), extra_flags)
     outputs, rejected = program.run(planner.probes)
     module = ModuleSide(path) if compiler.native else None
     comparer = Comparer(tables, planner, report, module)

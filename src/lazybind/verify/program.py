@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from .report import CheckError
 
@@ -212,7 +212,8 @@ _DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:(?P<col>\d+):
 class Program:
     """The C program for a list of probes, compiled and run; probes cc rejects are dropped."""
 
-    def __init__(self, compiler: Compiler, meta: dict, module_dir: str) -> None:
+    def __init__(self, compiler: Compiler, meta: dict, module_dir: str,
+                 extra_flags: Sequence[str] = ()) -> None:
         self.compiler = compiler
         compile_options = meta.get("compile") or {}
         self.headers = [self._header(h, module_dir) for h in compile_options.get("headers") or
@@ -223,6 +224,7 @@ class Program:
             self.flags.append("-I" + self._path(directory, module_dir))
         for define in compile_options.get("defines") or []:
             self.flags.append("-D" + define)
+        self.flags.extend(extra_flags)
 
     @staticmethod
     def _path(path: str, module_dir: str) -> str:
