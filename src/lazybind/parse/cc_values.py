@@ -1,44 +1,48 @@
-"""The system C compiler's values for integer macros.
+"""The C compiler's values for integer macros: the system `cc`, or the target's cross compiler.
 
 clang poses as an old GCC (`__GNUC__` 4.2), and headers test that: glibc's `__HAVE_FLOAT128` is 0
-for clang and 1 for gcc. The contract says the system compiler's answer wins, so every integer
-macro clang evaluated is computed again by `cc` in one program, and cc's value replaces clang's.
+for clang and 1 for gcc. The contract says the compiler's answer wins, so every integer macro
+clang evaluated is computed again by the compiler of the target (lazybind.toolchain), and its
+value replaces clang's. The compiler folds each value into an object file that is read, never
+run (lazybind.objdata), so a cross compiler answers for its target the same way `cc` does here.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import subprocess
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
-_LINE = re.compile(r"^(?:.*[/\\])?lazybind_values\.c:(\d+):\d+: error", re.M)
+from .. import objdata, toolchain
+
+_SOURCE_NAME = "lazybind_values.c"
 
 
 def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequence[str]
                             ) -> Optional[Dict[str, int]]:
-    """{name: value} as cc computes them; names cc rejects are left out. None without a usable
-    cc (no compiler, a foreign --target, or headers cc cannot compile at all)."""
+    """{name: value} as the compiler computes them; names it rejects are left out. None without
+    a usable compiler for the target, or headers it cannot compile at all."""
     compiler = _compiler(args)
     if compiler is None or not names:
         return None
-    cc, flags = compiler
+    command, flags = compiler
     with tempfile.TemporaryDirectory(prefix="lazybind-") as work:
+        path = os.path.join(work, _SOURCE_NAME)
         remaining = list(names)
-        for _ in range(3):  # drop the lines cc rejects, then try again
+        for _ in range(3):  # drop the lines the compiler rejects, then try again
             source, first_line = _program(main_source, remaining)
-            path = os.path.join(work, "lazybind_values.c")
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source)
-            exe = os.path.join(work, "values")
-            done = subprocess.run([cc, "-w", "-iquote", os.getcwd(), "-o", exe, path, *flags],
-                                  capture_output=True, text=True, cwd=os.getcwd())
+            try:
+                done, data = objdata.compile_object(command, flags, path)
+            except (OSError, subprocess.SubprocessError):
+                return None
             if done.returncode == 0:
-                return _read(subprocess.run([exe], capture_output=True, text=True).stdout, remaining)
-            rejected = {int(n) - first_line for n in _LINE.findall(done.stderr)}
-            rejected = {n for n in rejected if 0 <= n < len(remaining)}
+                return _read(objdata.read_items(data), remaining)
+            by_line = {first_line + n: n for n in range(len(remaining))}
+            rejected = {n for _, numbers in objdata.error_blocks(done.stderr, _SOURCE_NAME, by_line)
+                        for n in numbers}
             if not rejected:
                 return None
             remaining = [name for number, name in enumerate(remaining) if number not in rejected]
@@ -46,40 +50,44 @@ def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequen
 
 
 def compiler_accepts(main_source: str, args: Sequence[str]) -> bool:
-    """True when cc compiles the main file without error (False also without a usable cc)."""
+    """True when the compiler compiles the main file without error (False also without one)."""
     compiler = _compiler(args)
     if compiler is None:
         return False
-    cc, flags = compiler
-    done = subprocess.run([cc, "-fsyntax-only", "-w", "-iquote", os.getcwd(), "-x", "c", "-",
-                           *flags], input=main_source, capture_output=True, text=True,
-                          cwd=os.getcwd())
+    command, flags = compiler
+    done = subprocess.run([*command, "-fsyntax-only", "-x", "c", "-", *flags], input=main_source,
+                          capture_output=True, text=True, cwd=os.getcwd())
     return done.returncode == 0
 
 
-def _compiler(args: Sequence[str]) -> Optional[Tuple[str, List[str]]]:
-    """cc and the -I/-D/-isystem options of clang's `args`; None without cc or for a foreign
-    --target (cc builds for this machine only)."""
-    cc = shutil.which("cc")
-    if cc is None or any(a == "-target" for a in args):
+def _compiler(args: Sequence[str]) -> Optional[Tuple[Tuple[str, ...], List[str]]]:
+    """The compiler for the target of clang's `args` and the flags to give it (their -I, -D and
+    -isystem); None when there is none."""
+    target = args[list(args).index("-target") + 1] if "-target" in args else ""
+    try:
+        compiler = toolchain.find_compiler(target)
+    except toolchain.ToolchainError:
         return None
-    return cc, [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
+    flags = ["-w", "-iquote", os.getcwd()]
+    flags += [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
+    return compiler.command, flags
 
 
-def _program(main_source: str, names: List[str]):
-    head = main_source + "#include <stdio.h>\nstatic const struct { int negative; long long s; " \
-                         "unsigned long long u; } lazybind_values[] = {\n"
+def _program(main_source: str, names: List[str]) -> Tuple[str, int]:
+    """The C file (the headers, then one item per name) and the line of its first item."""
+    head = main_source + objdata.PRELUDE
     first_line = head.count("\n") + 1
-    rows = "".join(f"{{({n}) < 0, (long long)({n}), (unsigned long long)({n})}},\n" for n in names)
-    tail = ("};\nint main(void) {\n  for (unsigned long i = 0; i < sizeof lazybind_values / "
-            "sizeof lazybind_values[0]; i++)\n    if (lazybind_values[i].negative) "
-            'printf("%lld\\n", lazybind_values[i].s);\n    else printf("%llu\\n", lazybind_values[i].u);\n'
-            "  return 0;\n}\n")
-    return head + rows + tail, first_line
+    rows = "".join(f"__LBK_INTS({2 * number}, ({name}) < 0, ({name}), 0, 0)\n"
+                   for number, name in enumerate(names))
+    return head + rows, first_line
 
 
-def _read(output: str, names: List[str]) -> Optional[Dict[str, int]]:
-    values = output.split()
-    if len(values) != len(names):
-        return None
-    return {name: int(value) for name, value in zip(names, values)}
+def _read(items: Dict[int, objdata.Item], names: List[str]) -> Optional[Dict[str, int]]:
+    values = {}
+    for number, name in enumerate(names):
+        item = items.get(2 * number)
+        if item is None:
+            return None
+        negative, bits = item.integers()[:2]
+        values[name] = bits - (1 << 64) if negative else bits
+    return values

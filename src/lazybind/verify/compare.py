@@ -337,6 +337,13 @@ class Comparer:
         if c_value != value:
             self.mismatch(probe, f"C value {c_value!r}, module value {value!r}")
 
+    def _w(self, probe, words):
+        c_value = bytes.fromhex(words[0] if words else "").decode("utf-8", "surrogatepass")
+        self.report.counts["constants"] += 1
+        value = self._value(probe)
+        if c_value != value:
+            self.mismatch(probe, f"C value {c_value!r}, module value {value!r}")
+
     def _n(self, probe, words):
         null = int(words[1])  # words[0]: the type kind the probe printed, unused here
         self.report.counts["constants"] += 1
