@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, List, Sequence
+import re
+from typing import Dict, List, Optional, Sequence
 
-from .. import ir
+from .. import ir, toolchain
 from ..errors import InputError
 from ..options import Options
 from ..progress import Steps, no_progress
 from . import clang_api
-from .decls import DeclarationCollector
+from .decls import RENAMED_BUILTIN, DeclarationCollector
 from .cc_values import compiler_accepts
 from .macros import evaluate_macros
 from .paths import PathDisplay, system_include_dirs
@@ -29,7 +30,12 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     main_path = os.path.join(os.getcwd(), MAIN_FILE)
     main_source = main_file_source(options.headers)
     tu = clang_api.parse(main_path, main_source, args)
-    display = PathDisplay(list(options.include_dirs) + list(system_include_dirs()) + _builtin_dirs())
+    renames = _builtin_renames(tu.diagnostics())
+    if renames:  # the compiler's own intrinsics headers define what clang has built in
+        args += renames
+        tu = clang_api.parse(main_path, main_source, args)
+    display = PathDisplay(list(options.include_dirs) + list(system_include_dirs())
+                          + _builtin_dirs(options.target))
     notes = _raise_on_errors(tu.diagnostics(), options.headers, display, main_source, args)
     file_cache: Dict[str, bytes] = {}
 
@@ -74,17 +80,44 @@ def compiler_args(options: Options) -> List[str]:
     args = ["-x", "c", "-std=gnu17", "-fparse-all-comments", "-fretain-comments-from-system-headers"]
     if options.target:
         args += ["-target", options.target]
+        if toolchain.header_search(options.target):
+            args.append("-nostdinc")  # the target's gcc's own search list, below, and no other
+        if toolchain.is_windows(options.target):
+            # as the mingw gcc does by default: a tagged struct without a name is a member
+            # (mingw-w64's objidl.h `struct _STGMEDIUM_UNION {...} DUMMYUNIONNAME;`)
+            args.append("-fms-extensions")
     for directory in options.include_dirs:
         args.append(f"-I{directory}")
     for define in options.defines:
         args.append(f"-D{define}")
-    args += [f"-isystem{d}" for d in _builtin_dirs()]
+    args += [f"-isystem{d}" for d in _builtin_dirs(options.target)]
     return args
 
 
-def _builtin_dirs() -> List[str]:
+def _builtin_dirs(target: Optional[str] = None) -> List[str]:
+    """The compiler's builtin headers (stddef.h...): for a target with a cross gcc, that gcc's
+    whole include search list (its builtin headers, then its sysroot's); else this machine's."""
+    searched = toolchain.header_search(target) if target else None
+    if searched:
+        return list(searched)
     builtin = clang_api.builtin_include_dir()
     return [builtin] if builtin else []
+
+
+_BUILTIN_DEFINED = re.compile(r"definition of builtin function '(\w+)'")
+
+
+def _builtin_renames(diagnostics) -> List[str]:
+    """gcc's intrinsics headers (x86intrin.h, which mingw-w64's winnt.h includes) define as
+    inline functions names clang has built in (`__rdtsc`, `_mm_pause`), an error for clang: when
+    those are clang's only errors, each such name is renamed out of the way by a -D (an inline
+    intrinsic is no DLL's export; the renamed ones are left out of the module)."""
+    errors = [d for d in diagnostics if d.severity >= 3]
+    names = sorted({m.group(1) for m in map(_BUILTIN_DEFINED.match, (d.message for d in errors))
+                    if m})
+    if not names or len(errors) != sum(1 for d in errors if _BUILTIN_DEFINED.match(d.message)):
+        return []
+    return [f"-D{name}={RENAMED_BUILTIN}{name}" for name in names]
 
 
 def main_file_source(headers: Sequence[str]) -> str:

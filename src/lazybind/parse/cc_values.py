@@ -74,18 +74,17 @@ def _compiler(args: Sequence[str]) -> Optional[Tuple[Tuple[str, ...], List[str]]
 
 
 def _program(main_source: str, names: List[str]) -> Tuple[str, int]:
-    """The C file (the headers, then one item per name) and the line of its first item."""
+    """The C file (the headers, then a table of one row per name) and the line of its first row."""
     head = main_source + objdata.PRELUDE
-    first_line = head.count("\n") + 1
-    rows = "".join(f"__LBK_INTS({2 * number}, ({name}) < 0, ({name}), 0, 0)\n"
-                   for number, name in enumerate(names))
-    return head + rows, first_line
+    rows = [f"__LBK_ROW({number}, ({name}) < 0, ({name}), 0, 0)" for number, name in enumerate(names)]
+    lines = objdata.table_lines(0, rows)
+    return head + "\n".join(lines) + "\n", head.count("\n") + 2
 
 
 def _read(items: Dict[int, objdata.Item], names: List[str]) -> Optional[Dict[str, int]]:
     values = {}
     for number, name in enumerate(names):
-        item = items.get(2 * number)
+        item = items.get(number)
         if item is None:
             return None
         negative, bits = item.integers()[:2]

@@ -26,6 +26,8 @@ _PRIMITIVE_KINDS = {
 }
 
 _SPELLED_UNIQUELY = {TypeKind.POINTER}
+# the prefix of a compiler intrinsic renamed out of clang's way (parse._builtin_renames)
+RENAMED_BUILTIN = "__lazybind_builtin_"
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
 
 
@@ -97,7 +99,7 @@ class DeclarationCollector:
 
     def _function(self, cursor: Cursor) -> None:
         name = spelling(cursor)
-        if name in self.functions or name.startswith("__builtin_"):
+        if name in self.functions or name.startswith(("__builtin_", RENAMED_BUILTIN)):
             return
         if cursor.storage_class.name == "STATIC":
             self.skip(cursor, name, "static function: not exported by any library")
@@ -276,7 +278,11 @@ class DeclarationCollector:
     # -- types ---------------------------------------------------------------------------------
 
     def convert(self, ctype: Type) -> ir.CType:
-        kind = ctype.kind
+        try:
+            kind = ctype.kind
+        except ValueError:  # a kind these bindings do not know (clang 18's _Float16 is 32)
+            return ir.Unsupported(type_spelling(ctype), max(ctype.get_size(), 0),
+                                  max(ctype.get_align(), 1))
         primitive = _PRIMITIVE_KINDS.get(kind)
         if primitive is not None:
             return ir.Primitive(primitive)
@@ -380,10 +386,11 @@ def _comment_text(raw: str) -> str:
 
 def _identity(cursor: Cursor) -> str:
     """A key for one record: its USR, which clang gives alike to two anonymous members of the same
-    record, so for those also where it starts."""
+    record, so for those also clang's hash of the declaration itself (where it starts is not
+    enough: two unions written by one macro start at the same place, mingw-w64's prsht.h)."""
     usr = cursor.get_usr()
     if cursor.is_anonymous():
-        return f"{usr}@{cursor.location.offset}"
+        return f"{usr}@{cursor.location.offset}@{cursor.hash}"
     return usr
 
 
