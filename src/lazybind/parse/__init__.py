@@ -30,7 +30,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     main_path = os.path.join(os.getcwd(), MAIN_FILE)
     main_source = main_file_source(options.headers)
     tu = clang_api.parse(main_path, main_source, args)
-    renames = _builtin_renames(tu.diagnostics())
+    renames = _builtin_renames(tu.diagnostics(), _builtin_dirs(options.target)[:1])
     if renames:  # the compiler's own intrinsics headers define what clang has built in
         args += renames
         tu = clang_api.parse(main_path, main_source, args)
@@ -104,20 +104,21 @@ def _builtin_dirs(target: Optional[str] = None) -> List[str]:
     return [builtin] if builtin else []
 
 
-_BUILTIN_DEFINED = re.compile(r"definition of builtin function '(\w+)'")
+_BUILTIN_CLASH = re.compile(r"(?:definition of builtin function|conflicting types for) '(\w+)'")
 
 
-def _builtin_renames(diagnostics) -> List[str]:
+def _builtin_renames(diagnostics, builtin_dirs: List[str]) -> List[str]:
     """gcc's intrinsics headers (x86intrin.h, which mingw-w64's winnt.h includes) define as
-    inline functions names clang has built in (`__rdtsc`, `_mm_pause`), an error for clang: when
-    those are clang's only errors, each such name is renamed out of the way by a -D (an inline
-    intrinsic is no DLL's export; the renamed ones are left out of the module)."""
+    inline functions names clang has built in (`__rdtsc`, `_mm_pause`, with -fms-extensions
+    `_xgetbv`), an error for clang: when those are clang's only errors, all in the compiler's
+    own headers, each such name is renamed out of the way by a -D (an inline intrinsic is no
+    library's export; the renamed ones are left out of the module)."""
     errors = [d for d in diagnostics if d.severity >= 3]
-    names = sorted({m.group(1) for m in map(_BUILTIN_DEFINED.match, (d.message for d in errors))
-                    if m})
-    if not names or len(errors) != sum(1 for d in errors if _BUILTIN_DEFINED.match(d.message)):
+    clashes = [_BUILTIN_CLASH.match(d.message) for d in errors
+               if any(d.file.startswith(directory + os.sep) for directory in builtin_dirs)]
+    if not errors or len(clashes) != len(errors) or not all(clashes):
         return []
-    return [f"-D{name}={RENAMED_BUILTIN}{name}" for name in names]
+    return [f"-D{name}={RENAMED_BUILTIN}{name}" for name in sorted({m.group(1) for m in clashes})]
 
 
 def main_file_source(headers: Sequence[str]) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from .. import ir
-from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types, spelling,
-                        type_spelling)
+from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types,
+                        calling_convention, spelling, type_spelling)
 from .paths import PathDisplay
 
 _PRIMITIVE_KINDS = {
@@ -26,6 +26,10 @@ _PRIMITIVE_KINDS = {
 }
 
 _SPELLED_UNIQUELY = {TypeKind.POINTER}
+# C has no wchar_t of its own: a header's typedef names it, as 2-byte `unsigned short` on Windows
+_WINDOWS_WCHAR = ir.Primitive("ushort")
+# the calling conventions ctypes can call: the target's C one, and stdcall (WinDLL, WINFUNCTYPE)
+CALLABLE_CONVENTIONS = ("", "stdcall")
 # the prefix of a compiler intrinsic renamed out of clang's way (parse._builtin_renames)
 RENAMED_BUILTIN = "__lazybind_builtin_"
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
@@ -107,6 +111,9 @@ class DeclarationCollector:
         ftype = ir.strip_typedefs(self.convert(cursor.type))
         if not isinstance(ftype, ir.FunctionType):
             self.skip(cursor, name, "declaration of a non-function type")
+            return
+        if ftype.convention not in CALLABLE_CONVENTIONS:
+            self.skip(cursor, name, f"calling convention {ftype.convention}: ctypes cannot call it")
             return
         params = tuple(spelling(arg) for arg in cursor.get_arguments())
         comment = _comment_text(cursor.raw_comment or "")
@@ -260,6 +267,8 @@ class DeclarationCollector:
         if ref is not None:
             return ref
         target = self.convert(cursor.underlying_typedef_type)
+        if name == "wchar_t" and target == _WINDOWS_WCHAR:
+            target = ir.Primitive("wchar")  # UTF-16 code units: ctypes' c_wchar on Windows
         ref = self._typedef_refs[name] = ir.TypedefRef(name, target)
         names_itself = isinstance(target, (ir.RecordRef, ir.EnumRef)) and target.name == name
         if names_itself and name in self.records:
@@ -332,7 +341,8 @@ class DeclarationCollector:
 
     def _prototype(self, ctype: Type) -> ir.CType:
         params = tuple(self.convert(arg) for arg in argument_types(ctype))
-        return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic())
+        return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic(),
+                               calling_convention(ctype))
 
     def _no_prototype(self, ctype: Type) -> ir.CType:
         return ir.FunctionType(self.convert(ctype.get_result()), (), True)

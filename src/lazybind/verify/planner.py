@@ -185,7 +185,7 @@ class Planner:
         if "@" in name or "." in name:
             self.skip(index, _display(name), "an unnamed type: C has no name for it")
             return
-        if spec[0] in "RFV" or spec == "pvoid" or spec.startswith("[]"):
+        if spec[0] in "RFVW" or spec == "pvoid" or spec.startswith("[]"):
             return  # records are checked as records; functions and void have no size
         label = {rt.KIND_TYPEDEF: "typedef", rt.KIND_ENUM: "", rt.KIND_VARIABLE: "variable"}[kind]
         subject = f"{label} {name}" if label else _display(name)
