@@ -10,9 +10,10 @@ target this machine cannot run, and this machine is verified the same way.
 Two shapes, both numbered by the caller (`id`):
 - a *row* of four integers, `__LBK_ROW(id, a, b, c, d)`, one line each inside a *table*
   (`table_lines`): one object for thousands of rows, which the compiler builds far faster than
-  as many objects. In memory: the marker, 'T', the byte order (1: big-endian), 6 zero bytes, the
-  number of rows (8 bytes, little-endian), then the rows, each five unsigned 64-bit numbers (id
-  and the four) in the target's byte order.
+  as many objects. A row may stand between `#ifdef NAME` and `#endif` (a macro the compiler may
+  not define): the table then holds fewer rows. In memory: the marker, 'T', the byte order (1:
+  big-endian), 14 zero bytes, then the rows, each five unsigned 64-bit numbers (id and the four)
+  in the target's byte order, up to a row whose id is 2**64 - 1.
 - an *item*, `__LBK_ITEM` and the macros built on it (a double, a string, a wide string, a
   record with a bitfield set): its payload, then the marker, 'X', the byte order, one more number
   (`aux`: 8 bytes), the id (8) and the payload's size (8), each little-endian whatever the
@@ -67,14 +68,16 @@ def is_row(code: str) -> bool:
     return code.startswith("__LBK_ROW(")
 
 
-def table_lines(number: int, rows: Sequence[str]) -> List[str]:
-    """The lines of table `number` holding `rows` (one line each, the second line onwards)."""
+def table_lines(number: int, rows: Sequence[str], count: int = -1) -> List[str]:
+    """The lines of table `number` around `rows` (its lines, the second line onwards), which
+    hold `count` rows (default: one a line)."""
     if not rows:
         return []
+    count = len(rows) if count < 0 else count
     return [f"static const struct {{ unsigned char __m[16]; unsigned char __h[16]; "
-            f"__lbk_u64 __v[{len(rows)}][5]; }} __lbk_table{number} __attribute__((used)) = "
-            f"{{ __LBK_MARKER, {{ 'T', {_ORDER}, 0, 0, 0, 0, 0, 0, __LBK_B8({len(rows)}) }}, {{",
-            *rows, "} };"]
+            f"__lbk_u64 __v[{count + 1}][5]; }} __lbk_table{number} __attribute__((used)) = "
+            f"{{ __LBK_MARKER, {{ 'T', {_ORDER} }}, {{",
+            *rows, "{~0ULL, 0, 0, 0, 0} } };"]
 
 
 @dataclass(frozen=True)
@@ -114,20 +117,24 @@ def read_items(data: bytes) -> Dict[int, Item]:
             aux, number, size = struct.unpack("<QQQ", data[head + 2:head + 26])
             if size <= at:
                 items[number] = Item(data[at - size:at], big, aux)
-        elif tag == b"T" and head + 16 <= len(data):
-            items.update(_rows(data, head + 16, struct.unpack("<Q", data[head + 8:head + 16])[0],
-                               big))
+        elif tag == b"T":
+            items.update(_rows(data, head + 16, big))
         at = data.find(MARKER, at + 1)
     return items
 
 
-def _rows(data: bytes, start: int, count: int, big: bool) -> Dict[int, Item]:
+_END = (1 << 64) - 1
+
+
+def _rows(data: bytes, start: int, big: bool) -> Dict[int, Item]:
+    """A table's rows from `start` up to its end row."""
     order = ">" if big else "<"
     rows = {}
-    for number in range(count):
-        row = data[start + 40 * number:start + 40 * number + 40]
-        if len(row) == 40:
-            rows[struct.unpack(order + "Q", row[:8])[0]] = Item(row[8:], big, 0)
+    for at in range(start, len(data) - 39, 40):
+        number = struct.unpack(order + "Q", data[at:at + 8])[0]
+        if number == _END:
+            break
+        rows[number] = Item(data[at + 8:at + 40], big, 0)
     return rows
 
 

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..options import Options
 from ..progress import Steps, no_progress
 from . import clang_api
-from .decls import RENAMED_BUILTIN, DeclarationCollector
+from .decls import DeclarationCollector
 from .cc_values import compiler_accepts
 from .macros import evaluate_macros
 from .paths import PathDisplay, system_include_dirs
@@ -30,13 +30,11 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     main_path = os.path.join(os.getcwd(), MAIN_FILE)
     main_source = main_file_source(options.headers)
     tu = clang_api.parse(main_path, main_source, args)
-    renames = _builtin_renames(tu.diagnostics(), _builtin_dirs(options.target)[:1])
-    if renames:  # the compiler's own intrinsics headers define what clang has built in
-        args += renames
-        tu = clang_api.parse(main_path, main_source, args)
+    builtin_dir = _builtin_dirs(options.target)[:1]
     display = PathDisplay(list(options.include_dirs) + list(system_include_dirs())
                           + _builtin_dirs(options.target))
-    notes = _raise_on_errors(tu.diagnostics(), options.headers, display, main_source, args)
+    diagnostics = [d for d in tu.diagnostics() if not _builtin_clash(d, builtin_dir)]
+    notes = _raise_on_errors(diagnostics, options.headers, display, main_source, args)
     file_cache: Dict[str, bytes] = {}
 
     def read_file(path: str) -> bytes:
@@ -47,7 +45,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
         return data
 
     progress("collecting declarations")
-    collector = DeclarationCollector(display, read_file, main_path)
+    collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
     collector.collect(tu.cursor)
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
@@ -104,21 +102,16 @@ def _builtin_dirs(target: Optional[str] = None) -> List[str]:
     return [builtin] if builtin else []
 
 
-_BUILTIN_CLASH = re.compile(r"(?:definition of builtin function|conflicting types for) '(\w+)'")
+_BUILTIN_CLASH = re.compile(r"(?:definition of builtin function|conflicting types for) '\w+'")
 
 
-def _builtin_renames(diagnostics, builtin_dirs: List[str]) -> List[str]:
-    """gcc's intrinsics headers (x86intrin.h, which mingw-w64's winnt.h includes) define as
-    inline functions names clang has built in (`__rdtsc`, `_mm_pause`, with -fms-extensions
-    `_xgetbv`), an error for clang: when those are clang's only errors, all in the compiler's
-    own headers, each such name is renamed out of the way by a -D (an inline intrinsic is no
-    library's export; the renamed ones are left out of the module)."""
-    errors = [d for d in diagnostics if d.severity >= 3]
-    clashes = [_BUILTIN_CLASH.match(d.message) for d in errors
-               if any(d.file.startswith(directory + os.sep) for directory in builtin_dirs)]
-    if not errors or len(clashes) != len(errors) or not all(clashes):
-        return []
-    return [f"-D{name}={RENAMED_BUILTIN}{name}" for name in sorted({m.group(1) for m in clashes})]
+def _builtin_clash(diagnostic, builtin_dir: List[str]) -> bool:
+    """An error clang reports in the compiler's own headers because gcc's intrinsics headers
+    (x86intrin.h, which mingw-w64's winnt.h includes) define as inline functions names clang has
+    built in (`__rdtsc`, `_mm_pause`; `_xgetbv` with -fms-extensions). Harmless: an intrinsic is
+    no library's export, and the collector leaves out the functions of the compiler's headers."""
+    return (diagnostic.severity >= 3 and bool(_BUILTIN_CLASH.match(diagnostic.message))
+            and any(diagnostic.file.startswith(d + os.sep) for d in builtin_dir))
 
 
 def main_file_source(headers: Sequence[str]) -> str:

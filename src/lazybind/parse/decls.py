@@ -6,9 +6,10 @@ A kind without a handler becomes a `Skipped` entry with its location, never a cr
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .. import ir
 from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types,
@@ -30,8 +31,6 @@ _SPELLED_UNIQUELY = {TypeKind.POINTER}
 _WINDOWS_WCHAR = ir.Primitive("ushort")
 # the calling conventions ctypes can call: the target's C one, and stdcall (WinDLL, WINFUNCTYPE)
 CALLABLE_CONVENTIONS = ("", "stdcall")
-# the prefix of a compiler intrinsic renamed out of clang's way (parse._builtin_renames)
-RENAMED_BUILTIN = "__lazybind_builtin_"
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
 
 
@@ -50,8 +49,11 @@ def _is_identifier(text: str) -> bool:
 class DeclarationCollector:
     """Walks the top level of a translation unit and accumulates IR declarations."""
 
-    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str) -> None:
+    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str,
+                 builtin_dirs: Sequence[str] = ()) -> None:
         self._display = display
+        # the compiler's own headers: their functions are intrinsics, no library's exports
+        self._builtin_prefixes = tuple(d + os.sep for d in builtin_dirs)
         self._main_path = main_path
         self.main_inclusions: Dict[int, str] = {}  # line of the main file -> the file it included
         self._read_file = read_file
@@ -103,11 +105,14 @@ class DeclarationCollector:
 
     def _function(self, cursor: Cursor) -> None:
         name = spelling(cursor)
-        if name in self.functions or name.startswith(("__builtin_", RENAMED_BUILTIN)):
+        if name in self.functions or name.startswith("__builtin_"):
             return
         if cursor.storage_class.name == "STATIC":
             self.skip(cursor, name, "static function: not exported by any library")
             return
+        if self._builtin_prefixes and self._positions.of(cursor).path.startswith(
+                self._builtin_prefixes):
+            return  # an intrinsic (x86intrin.h's _mm_pause), like the __builtin_ functions
         ftype = ir.strip_typedefs(self.convert(cursor.type))
         if not isinstance(ftype, ir.FunctionType):
             self.skip(cursor, name, "declaration of a non-function type")
