@@ -146,9 +146,10 @@ def _kinds(error: BaseException) -> List[str]:
     return [k.__name__ for k in type(error).__mro__]
 
 
-def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
+def probe_header(header: str, workdir: str, libraries: List[str], target: str = "") -> dict:
     """Generate (bound to `libraries`), import, access every name, check. Runs in the worker
-    subprocess."""
+    subprocess. With a `target` (corpus_windows.py), the header's own declarations (--scope
+    named) for that target; its non-constant names are counted as *foreign* on access."""
     import importlib.util
 
     result = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
@@ -167,7 +168,8 @@ def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
 
     start = time.perf_counter()
     try:
-        lazybind.generate([header], library=libraries or None, output=out)
+        options = {"target": target, "scope": "named"} if target else {}
+        lazybind.generate([header], library=libraries or None, output=out, **options)
     except Exception as error:  # noqa: BLE001 - everything is reported
         fail("generate", error)
         return result
@@ -190,6 +192,8 @@ def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
     except Exception as error:  # noqa: BLE001
         fail("dir", error)
         return result
+    if target:  # on this machine only the constants of another platform's module are usable
+        names, result["foreign"] = _constants_of(module, names)
     result["names"] = len(names)
     for name in names:
         try:
@@ -227,11 +231,22 @@ def probe_header(header: str, workdir: str, libraries: List[str]) -> dict:
     return result
 
 
-def _run_one(header: str, timeout: float, libraries: List[str]) -> dict:
+def _constants_of(module, names: List[str]):
+    """(the names of `module` that are constants, how many others there are)."""
+    from lazybind import runtime
+
+    binding = module.__lazybind__._binding
+    constants = [n for n in names if binding.index_of(n) >= 0 and
+                 binding._entries[binding.index_of(n)] & 0xF == runtime.KIND_CONSTANT]
+    return constants, len(names) - len(constants)
+
+
+def _run_one(header: str, timeout: float, libraries: List[str], target: str = "") -> dict:
     """Run probe_header in a fresh Python process; a crash or a timeout is a failure."""
     with tempfile.TemporaryDirectory(prefix="lb-corpus-") as workdir:
         command = [sys.executable, os.path.abspath(__file__), "--one", header, "--workdir", workdir]
         command += [f"--library={library}" for library in libraries]
+        command += [f"--target={target}"] if target else []
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         start = time.perf_counter()
         base = {"header": header, "libraries": libraries, "resolved": 0, "generated": False, "imported": False, "checked": False,
@@ -504,16 +519,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     parser.add_argument("--library", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--target", action="append", default=[],
+                        help="instead: the Windows section, for each TRIPLE (corpus_windows.py)")
     args = parser.parse_args(argv)
 
     if args.one:
-        result = probe_header(args.one, args.workdir or tempfile.mkdtemp(), args.library)
+        result = probe_header(args.one, args.workdir or tempfile.mkdtemp(), args.library,
+                              args.target[0] if args.target else "")
         sys.stdout.write("\n" + json.dumps(result) + "\n")
         sys.stdout.flush()
         return 0
 
     command = "python scripts/corpus.py " + " ".join(shlex.quote(a) for a in
                                                      (argv if argv is not None else sys.argv[1:]))
+    if args.target:
+        import corpus_windows  # beside this script
+
+        return corpus_windows.main(args.target, args.jobs, args.timeout, args.out, args.json,
+                                   args.sample, command.strip())
 
     def progress(n, total, r):
         mark = "FAIL %s: %s" % (r["stage"], r["error"]) if failed(r) else "ok"

@@ -46,16 +46,20 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
 
     progress("collecting declarations")
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
-    collector.collect(tu.cursor)
+    collector.collect(tu.cursor, _named_only(tu, options, main_path))
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
     files_read = tuple(tu.files_read())
-    del tu  # libclang's AST is large: free it before the macro probes parse the headers again
     progress(f"evaluating {len(collector.macros)} macros")
-    exported = set(collector.functions) | set(collector.variables)
+    elsewhere = {n for n, c in collector.elsewhere.items() if c.kind.name == "FUNCTION_DECL"}
+    exported = set(collector.functions) | set(collector.variables) | set(collector.elsewhere)
     macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()),
                                     exported, list(collector.function_macros.values()),
-                                    set(collector.functions), collector.convert)
+                                    set(collector.functions) | elsewhere, collector.convert)
+    collector.complete([a.target for a in macro_results.aliases]
+                       + [t for call in macro_results.calls for t in call.targets()])
+    collector.elsewhere.clear()
+    del tu  # libclang's AST is large: freed before the selection (macro probes parsed meanwhile)
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
         for name, path in zip(options.headers, named_paths)
@@ -72,6 +76,18 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
         named_files=named_files,
         files_read=files_read,
     )
+
+
+def _named_only(tu, options: Options, main_path: str):
+    """With --scope named, the files of the named headers (only their declarations are collected,
+    and the types they need); None otherwise, or when a named header is not found among the main
+    file's inclusions (one an earlier header already included: then everything is collected)."""
+    if options.scope != "named":
+        return None
+    named = clang_api.main_inclusions(tu, main_path)
+    if len(named) != len(options.headers) + 1:  # <stddef.h> too
+        return None
+    return frozenset(named)
 
 
 def compiler_args(options: Options) -> List[str]:

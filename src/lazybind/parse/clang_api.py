@@ -121,9 +121,18 @@ class TranslationUnit:
                                     diag.spelling, diag.category_name == "User-Defined Issue"))
         return found
 
+    def main_inclusions(self, main_path: str) -> List[str]:
+        """The files the main file's own #include lines brought in (in no particular order)."""
+        return sorted({inclusion.include.name for inclusion in self._tu.get_includes()
+                       if inclusion.depth == 1 and inclusion.source.name == main_path})
+
     def files_read(self) -> List[str]:
         """Every file the preprocessor read for this unit (the unsaved main file is not one)."""
         return sorted({inclusion.include.name for inclusion in self._tu.get_includes()})
+
+
+def main_inclusions(tu: TranslationUnit, main_path: str) -> List[str]:
+    return tu.main_inclusions(main_path)
 
 
 def library_file() -> str:

@@ -9,7 +9,7 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import ir
 from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types,
@@ -66,6 +66,7 @@ class DeclarationCollector:
         self.macros: Dict[str, MacroDefinition] = {}
         self.function_macros: Dict[str, MacroDefinition] = {}
         self.skipped: List[ir.Skipped] = []
+        self.elsewhere: Dict[str, Cursor] = {}  # with only_files: functions and variables passed over
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
         self._records_in_progress: Set[str] = set()
         self._typedef_refs: Dict[str, ir.TypedefRef] = {}
@@ -86,13 +87,31 @@ class DeclarationCollector:
 
     # -- walking -------------------------------------------------------------------------------
 
-    def collect(self, root: Cursor) -> None:
+    def collect(self, root: Cursor, only_files: Optional[AbstractSet[str]] = None) -> None:
+        """Every top-level declaration; with `only_files` (--scope named), those of these files,
+        and what they need as it is met, the functions and variables of the others by name only
+        (`elsewhere`: a macro may name one, see `complete`), the rest of them not at all."""
+        handlers = self._handlers
         for cursor in root.get_children():
-            handler = self._handlers.get(cursor.kind)
+            kind = cursor.kind
+            if only_files is not None and kind not in _ALWAYS and (
+                    self._positions.of(cursor).path not in only_files):
+                if kind in _OBJECTS:
+                    self.elsewhere.setdefault(spelling(cursor), cursor)
+                continue
+            handler = handlers.get(kind)
             if handler is None:
-                self.skip(cursor, cursor.spelling, f"unhandled declaration kind {cursor.kind.name}")
+                self.skip(cursor, cursor.spelling, f"unhandled declaration kind {kind.name}")
             else:
                 handler(cursor)
+
+    def complete(self, names: Iterable[str]) -> None:
+        """Collect the functions and variables of other files among `names` (the targets of the
+        named files' macros), which `collect` passed over."""
+        for name in names:
+            cursor = self.elsewhere.pop(name, None)
+            if cursor is not None:
+                self._handlers[cursor.kind](cursor)
 
     def location(self, cursor: Cursor) -> ir.Location:
         where = self._positions.of(cursor)
@@ -407,6 +426,12 @@ def _identity(cursor: Cursor) -> str:
     if cursor.is_anonymous():
         return f"{usr}@{cursor.location.offset}@{cursor.hash}"
     return usr
+
+
+# with only_files: what is looked at wherever it is (the main file's #include lines), and what
+# is kept by name (a macro of a named file may name it)
+_ALWAYS = {CursorKind.INCLUSION_DIRECTIVE}
+_OBJECTS = {CursorKind.FUNCTION_DECL, CursorKind.VAR_DECL}
 
 
 def _ignore(cursor: Cursor) -> None:
