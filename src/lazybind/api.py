@@ -52,6 +52,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
             refused = _refusals(declarations, tables)  # the disputed records too, now
     declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused[0],
                            inexact_at_use=refused[1])
+    declarations = _with_exports(declarations, options)
     tables = tables.with_meta(layouts=confirmation.note)
     if options.release:  # type name -> the function releasing it, for __lazybind__.scoped
         tables = tables.with_meta(release=dict(options.release))
@@ -84,6 +85,19 @@ def _refuse_disputed(declarations: ir.Declarations, disagreements: Dict[str, str
     declarations = replace(declarations, declarations=refused)
     return declarations, encode(declarations, libraries, __version__, compile_options(options),
                                 options.docstrings)
+
+
+def _with_exports(declarations: ir.Declarations, options: Options) -> ir.Declarations:
+    """For a Windows target whose DLLs have PE files here (wine's), which declared functions
+    they do not export (lazybind.pe): reported, not written into the module."""
+    from .toolchain import is_windows
+
+    if not options.target or not options.libraries or not is_windows(options.target):
+        return declarations
+    from .pe import unexported
+
+    note, missing = unexported(declarations, options.libraries, options.target)
+    return replace(declarations, exports=note, unexported=missing)
 
 
 def _check_release_pairs(options: Options, declarations: ir.Declarations) -> None:
@@ -143,6 +157,8 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     if declarations.inexact_at_use:
         skipped += (f"; alignment not expressible on this Python: "
                     f"{len(declarations.inexact_at_use)}")
+    if declarations.exports:
+        skipped += f"; {declarations.exports}"
     return (held or "nothing declared") + skipped + (_coverage(coverage) if coverage is not None else "")
 
 

@@ -131,6 +131,8 @@ def _generate_files(args: argparse.Namespace) -> int:
         for record in details[0].declarations:
             if getattr(record, "refused", ""):
                 print(f"{record.location}: refused {record.name}: {record.refused}", file=sys.stderr)
+        for function in details[0].unexported:
+            print(f"{function.location}: {function.name}: {function.reason}", file=sys.stderr)
     return 0
 
 

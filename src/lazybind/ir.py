@@ -247,6 +247,10 @@ class Declarations:
     layouts: str = ""  # who confirmed the record layouts at generation, or why nobody did
     refused_at_use: Tuple[Skipped, ...] = ()  # in the module, but ctypes cannot express them
     inexact_at_use: Tuple[Skipped, ...] = ()  # usable, but aligned otherwise than C on this Python
+    # Windows targets, when PE files of the libraries are at hand (lazybind.pe): what was found,
+    # and the declared functions no DLL exports; reported, never written into the module
+    exports: str = ""
+    unexported: Tuple[Skipped, ...] = ()
     # every file the translation unit read (absolute, sorted): what lazybind.load's cache depends
     # on; provenance, never written into a module, so not part of equality
     files_read: Tuple[str, ...] = field(default=(), compare=False)
