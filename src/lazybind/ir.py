@@ -52,6 +52,9 @@ class FunctionType:
     result: "CType"
     params: Tuple["CType", ...]
     variadic: bool = False
+    # "" for the target's C convention; "stdcall" (WINAPI, CALLBACK on i686 Windows: the callee
+    # pops its arguments); any other ("fastcall", "thiscall", "ms_abi"...) ctypes cannot call
+    convention: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,13 +152,14 @@ class Typedef:
     align: int = 0  # set when the typedef has an alignment of its own (an aligned attribute)
 
 
-ConstantValue = Union[int, float, bytes, None]
+ConstantValue = Union[int, float, bytes, str, None]  # str: a wide string (L"...")
 
 
 @dataclass(frozen=True)
 class Constant:
     """A macro or enum member with a known value. `ctype` is the C type of the value (a macro
-    `1UL` is an unsigned long); a null pointer constant has value None; strings are bytes."""
+    `1UL` is an unsigned long); a null pointer constant has value None; strings are bytes, wide
+    strings (`L"..."`, TEXT("...") under UNICODE) str."""
 
     name: str
     location: Location

@@ -1,17 +1,25 @@
 """Numbers out of an object file: the C compiler computes them, nothing is run.
 
-A C file holds one *item* per number wanted, a static constant whose initializer the compiler
-must fold (sizeof, offsetof, a macro's value, a string, a record with one bitfield set to -1),
-followed by a marker and a header. The compiler builds an object file for the target (`-c`); the
-items are found in it by their marker, whatever the object format (ELF, COFF, Mach-O) and the
-target's byte order, the way the Linux kernel's asm-offsets reads numbers from compiler output.
-So a cross compiler verifies a target this machine cannot run, and the host is verified the
-same way.
+A C file holds static constants whose initializers the compiler must fold (sizeof, offsetof, a
+macro's value, a string, a record with one bitfield set to -1), each behind a marker. The
+compiler builds an object file for the target (`-c`); the numbers are found in it by their
+marker, whatever the object format (ELF, COFF, Mach-O) and the target's byte order, the way the
+Linux kernel's asm-offsets reads numbers from compiler output. So a cross compiler verifies a
+target this machine cannot run, and this machine is verified the same way.
 
-An item in memory: the payload, then 16 marker bytes, then a header of 25 bytes built from
-constant expressions byte by byte (so in no byte order): the item's number (8 bytes, little-
-endian), the payload's size (8), 1 when the target is big-endian (1), and one more number (8).
-Payloads: `PRELUDE`'s macros, below. Must import nothing of lazybind.
+Two shapes, both numbered by the caller (`id`):
+- a *row* of four integers, `__LBK_ROW(id, a, b, c, d)`, one line each inside a *table*
+  (`table_lines`): one object for thousands of rows, which the compiler builds far faster than
+  as many objects. A row may stand between `#ifdef NAME` and `#endif` (a macro the compiler may
+  not define): the table then holds fewer rows. In memory: the marker, 'T', the byte order (1:
+  big-endian), 14 zero bytes, then the rows, each five unsigned 64-bit numbers (id and the four)
+  in the target's byte order, up to a row whose id is 2**64 - 1.
+- an *item*, `__LBK_ITEM` and the macros built on it (a double, a string, a wide string, a
+  record with a bitfield set): its payload, then the marker, 'X', the byte order, one more number
+  (`aux`: 8 bytes), the id (8) and the payload's size (8), each little-endian whatever the
+  target, being built byte by byte from constant expressions.
+
+Must import nothing of lazybind.
 """
 
 from __future__ import annotations
@@ -25,8 +33,8 @@ from typing import Dict, List, Sequence, Tuple
 
 MARKER = bytes((0x9C, 0x4B, 0x1D, 0x7E, 0x22, 0xA0, 0x5F, 0x13,
                 0xE8, 0x6B, 0x30, 0xD4, 0x81, 0x0F, 0xB2, 0x57))
-_HEADER = 25
 _SHIFTS = ", ".join(f"(unsigned char)((__lbk_u64)(x) >> {8 * n})" for n in range(8))
+_ORDER = "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__"
 
 PRELUDE = r"""
 /* lazybind.objdata: every name starts with __lbk_ or __LBK_, out of the headers' reach */
@@ -35,12 +43,12 @@ typedef unsigned long long __lbk_u64;
 #define __LBK_B8(x) %(shifts)s
 /* the payload `decl` initialized by the rest, then the marker and the header */
 #define __LBK_ITEM(id, aux, decl, ...) static const struct { decl; unsigned char __m[16]; \
-    unsigned char __h[25]; } __lbk_item##id __attribute__((used)) = { __VA_ARGS__, \
-    __LBK_MARKER, { __LBK_B8(id), __LBK_B8(sizeof __lbk_item##id.__v), \
-    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__, __LBK_B8(aux) } };
-/* four integers, each as an unsigned 64-bit number */
-#define __LBK_INTS(id, a, b, c, d) __LBK_ITEM(id, 0, __lbk_u64 __v[4], \
-    {(__lbk_u64)(a), (__lbk_u64)(b), (__lbk_u64)(c), (__lbk_u64)(d)})
+    unsigned char __h[26]; } __lbk_item##id __attribute__((used)) = { __VA_ARGS__, \
+    __LBK_MARKER, { 'X', %(order)s, __LBK_B8(aux), __LBK_B8(id), \
+    __LBK_B8(sizeof __lbk_item##id.__v) } };
+/* a table's row: the id and four integers, each as an unsigned 64-bit number */
+#define __LBK_ROW(id, a, b, c, d) \
+    {(__lbk_u64)(id), (__lbk_u64)(a), (__lbk_u64)(b), (__lbk_u64)(c), (__lbk_u64)(d)},
 /* an integer, then a double */
 #define __LBK_DOUBLE(id, k, x) __LBK_ITEM(id, 0, struct { __lbk_u64 __k; double __d; } __v, \
     {(__lbk_u64)(k), (double)(x)})
@@ -48,11 +56,28 @@ typedef unsigned long long __lbk_u64;
 #define __LBK_STRING(id, s) __LBK_ITEM(id, 1, char __v[sizeof(s)], s)
 #define __LBK_WSTRING(id, s) __LBK_ITEM(id, sizeof((s)[0]), \
     __typeof__((s)[0]) __v[sizeof(s) / sizeof((s)[0])], s)
-/* a record of type T with member m set to -1, the rest zero; item id+1: 1 when m reads back
-   negative (the compiler folds a read of a static constant) */
-#define __LBK_BITS(id, id1, T, m) __LBK_ITEM(id, 0, T __v, {.m = -1}) \
-    __LBK_INTS(id1, __lbk_item##id.__v.m < 0, 0, 0, 0)
-""" % {"marker": ", ".join(str(b) for b in MARKER), "shifts": _SHIFTS}
+/* a record of type T, member m set to -1 and the rest zero; aux 1 when m reads back negative
+   (the compiler folds reads and copies of a static constant) */
+#define __LBK_BITS(id, T, m) static const T __lbk_bits##id = {.m = -1}; \
+    __LBK_ITEM(id, __lbk_bits##id.m < 0, T __v, __lbk_bits##id)
+""" % {"marker": ", ".join(str(b) for b in MARKER), "shifts": _SHIFTS, "order": _ORDER}
+
+
+def is_row(code: str) -> bool:
+    """Whether a line of C is a table's row (it belongs inside `table_lines`)."""
+    return code.startswith("__LBK_ROW(")
+
+
+def table_lines(number: int, rows: Sequence[str], count: int = -1) -> List[str]:
+    """The lines of table `number` around `rows` (its lines, the second line onwards), which
+    hold `count` rows (default: one a line)."""
+    if not rows:
+        return []
+    count = len(rows) if count < 0 else count
+    return [f"static const struct {{ unsigned char __m[16]; unsigned char __h[16]; "
+            f"__lbk_u64 __v[{count + 1}][5]; }} __lbk_table{number} __attribute__((used)) = "
+            f"{{ __LBK_MARKER, {{ 'T', {_ORDER} }}, {{",
+            *rows, "{~0ULL, 0, 0, 0, 0} } };"]
 
 
 @dataclass(frozen=True)
@@ -82,18 +107,35 @@ class Item:
 
 
 def read_items(data: bytes) -> Dict[int, Item]:
-    """Every item in an object file's bytes, by number."""
+    """Every item and row in an object file's bytes, by id (a row's payload: its four numbers)."""
     items: Dict[int, Item] = {}
     at = data.find(MARKER)
     while at >= 0:
-        header = data[at + len(MARKER):at + len(MARKER) + _HEADER]
-        if len(header) == _HEADER:
-            number, size = struct.unpack("<QQ", header[:16])
-            aux = struct.unpack("<Q", header[17:])[0]
+        head = at + len(MARKER)
+        tag, big = data[head:head + 1], bool(data[head + 1:head + 2] == b"\x01")
+        if tag == b"X" and head + 26 <= len(data):
+            aux, number, size = struct.unpack("<QQQ", data[head + 2:head + 26])
             if size <= at:
-                items[number] = Item(data[at - size:at], bool(header[16]), aux)
+                items[number] = Item(data[at - size:at], big, aux)
+        elif tag == b"T":
+            items.update(_rows(data, head + 16, big))
         at = data.find(MARKER, at + 1)
     return items
+
+
+_END = (1 << 64) - 1
+
+
+def _rows(data: bytes, start: int, big: bool) -> Dict[int, Item]:
+    """A table's rows from `start` up to its end row."""
+    order = ">" if big else "<"
+    rows = {}
+    for at in range(start, len(data) - 39, 40):
+        number = struct.unpack(order + "Q", data[at:at + 8])[0]
+        if number == _END:
+            break
+        rows[number] = Item(data[at + 8:at + 40], big, 0)
+    return rows
 
 
 def compile_object(command: Sequence[str], flags: Sequence[str], source_path: str,

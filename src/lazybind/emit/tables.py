@@ -25,6 +25,9 @@ _KINDS = {
     ir.Alias: rt.KIND_ALIAS,
     ir.MacroCall: rt.KIND_MACRO_CALL,
 }
+# a function spec's tag: F fixed parameters, V variadic (both the target's C convention), W fixed
+# parameters called stdcall (i686 Windows' WINAPI: WinDLL, WINFUNCTYPE)
+_FUNCTION_TAGS = {(False, ""): "F", (True, ""): "V", (False, "stdcall"): "W"}
 _PREFIX = "#:"
 _BASE64_LINE = 76
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -214,8 +217,11 @@ class _Encoder:
             length = "" if ctype.length is None else str(ctype.length)
             return f"[{length}]{self.type_ref(ctype.element)}"
         if isinstance(ctype, ir.FunctionType):
+            tag = _FUNCTION_TAGS.get((ctype.variadic, ctype.convention))
+            if tag is None:  # a convention ctypes cannot call: a pointer to it keeps its address
+                return f"U0,1,{(ctype.convention + ' function').encode().hex()}"
             params = ",".join(str(self.type_ref(p)) for p in ctype.params)
-            return f"{'V' if ctype.variadic else 'F'}{self.type_ref(ctype.result)}:{params}"
+            return f"{tag}{self.type_ref(ctype.result)}:{params}"
         if isinstance(ctype, ir.RecordRef):
             return f"R{self.index[ctype.name]}"
         assert isinstance(ctype, ir.Unsupported)
@@ -282,6 +288,8 @@ def _value_spec(value: ir.ConstantValue, ctype: ir.CType) -> str:
         return f"i{value}"
     if isinstance(value, float):
         return f"f{value!r}"
+    if isinstance(value, str):  # a wide string: its text as UTF-8 (lone surrogates kept)
+        return "w" + value.encode("utf-8", "surrogatepass").hex()
     return "s" + bytes(value).hex()
 
 

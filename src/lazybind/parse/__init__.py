@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, List, Sequence
+import re
+from typing import Dict, List, Optional, Sequence
 
-from .. import ir
+from .. import ir, toolchain
 from ..errors import InputError
 from ..options import Options
 from ..progress import Steps, no_progress
@@ -29,8 +30,11 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     main_path = os.path.join(os.getcwd(), MAIN_FILE)
     main_source = main_file_source(options.headers)
     tu = clang_api.parse(main_path, main_source, args)
-    display = PathDisplay(list(options.include_dirs) + list(system_include_dirs()) + _builtin_dirs())
-    notes = _raise_on_errors(tu.diagnostics(), options.headers, display, main_source, args)
+    builtin_dir = _builtin_dirs(options.target)[:1]
+    display = PathDisplay(list(options.include_dirs) + list(system_include_dirs())
+                          + _builtin_dirs(options.target))
+    diagnostics = [d for d in tu.diagnostics() if not _builtin_clash(d, builtin_dir)]
+    notes = _raise_on_errors(diagnostics, options.headers, display, main_source, args)
     file_cache: Dict[str, bytes] = {}
 
     def read_file(path: str) -> bytes:
@@ -41,7 +45,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
         return data
 
     progress("collecting declarations")
-    collector = DeclarationCollector(display, read_file, main_path)
+    collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
     collector.collect(tu.cursor)
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
@@ -74,17 +78,40 @@ def compiler_args(options: Options) -> List[str]:
     args = ["-x", "c", "-std=gnu17", "-fparse-all-comments", "-fretain-comments-from-system-headers"]
     if options.target:
         args += ["-target", options.target]
+        if toolchain.header_search(options.target):
+            args.append("-nostdinc")  # the target's gcc's own search list, below, and no other
+        if toolchain.is_windows(options.target):
+            # as the mingw gcc does by default: a tagged struct without a name is a member
+            # (mingw-w64's objidl.h `struct _STGMEDIUM_UNION {...} DUMMYUNIONNAME;`)
+            args.append("-fms-extensions")
     for directory in options.include_dirs:
         args.append(f"-I{directory}")
     for define in options.defines:
         args.append(f"-D{define}")
-    args += [f"-isystem{d}" for d in _builtin_dirs()]
+    args += [f"-isystem{d}" for d in _builtin_dirs(options.target)]
     return args
 
 
-def _builtin_dirs() -> List[str]:
+def _builtin_dirs(target: Optional[str] = None) -> List[str]:
+    """The compiler's builtin headers (stddef.h...): for a target with a cross gcc, that gcc's
+    whole include search list (its builtin headers, then its sysroot's); else this machine's."""
+    searched = toolchain.header_search(target) if target else None
+    if searched:
+        return list(searched)
     builtin = clang_api.builtin_include_dir()
     return [builtin] if builtin else []
+
+
+_BUILTIN_CLASH = re.compile(r"(?:definition of builtin function|conflicting types for) '\w+'")
+
+
+def _builtin_clash(diagnostic, builtin_dir: List[str]) -> bool:
+    """An error clang reports in the compiler's own headers because gcc's intrinsics headers
+    (x86intrin.h, which mingw-w64's winnt.h includes) define as inline functions names clang has
+    built in (`__rdtsc`, `_mm_pause`; `_xgetbv` with -fms-extensions). Harmless: an intrinsic is
+    no library's export, and the collector leaves out the functions of the compiler's headers."""
+    return (diagnostic.severity >= 3 and bool(_BUILTIN_CLASH.match(diagnostic.message))
+            and any(diagnostic.file.startswith(d + os.sep) for d in builtin_dir))
 
 
 def main_file_source(headers: Sequence[str]) -> str:

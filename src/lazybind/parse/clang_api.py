@@ -58,6 +58,8 @@ def _lib() -> ctypes.CDLL:
         function = getattr(lib, name)
         function.argtypes = [ctypes.c_void_p]
         function.restype = restype
+    lib.clang_getFunctionTypeCallingConv.argtypes = [cindex.Type]
+    lib.clang_getFunctionTypeCallingConv.restype = ctypes.c_int
     lib.clang_Cursor_isMacroFunctionLike.argtypes = [cindex.Cursor]
     lib.clang_Cursor_isMacroFunctionLike.restype = ctypes.c_uint
     lib.clang_getClangVersion.restype = cindex._CXString
@@ -244,6 +246,18 @@ def argument_types(function_type: Type) -> List[Type]:
     lib = _lib()
     return [lib.clang_getArgType(function_type, number)
             for number in range(lib.clang_getNumArgTypes(function_type))]
+
+
+# clang's CXCallingConv: the target's default is reported as C (1) on every target
+_CONVENTIONS = {0: "", 1: "", 2: "stdcall", 3: "fastcall", 4: "thiscall", 5: "pascal",
+                6: "aapcs", 7: "aapcs-vfp", 8: "regcall", 9: "intel_ocl_bicc", 10: "ms_abi",
+                11: "sysv_abi", 12: "vectorcall"}
+
+
+def calling_convention(function_type: Type) -> str:
+    """A function type's calling convention: "" for the target's default, else its name."""
+    number = _lib().clang_getFunctionTypeCallingConv(function_type)
+    return _CONVENTIONS.get(number, f"calling convention {number}")
 
 
 def is_function_like_macro(cursor: Cursor) -> bool:

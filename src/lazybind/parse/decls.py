@@ -6,13 +6,14 @@ A kind without a handler becomes a `Skipped` entry with its location, never a cr
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .. import ir
-from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types, spelling,
-                        type_spelling)
+from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types,
+                        calling_convention, spelling, type_spelling)
 from .paths import PathDisplay
 
 _PRIMITIVE_KINDS = {
@@ -26,6 +27,10 @@ _PRIMITIVE_KINDS = {
 }
 
 _SPELLED_UNIQUELY = {TypeKind.POINTER}
+# C has no wchar_t of its own: a header's typedef names it, as 2-byte `unsigned short` on Windows
+_WINDOWS_WCHAR = ir.Primitive("ushort")
+# the calling conventions ctypes can call: the target's C one, and stdcall (WinDLL, WINFUNCTYPE)
+CALLABLE_CONVENTIONS = ("", "stdcall")
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
 
 
@@ -44,8 +49,11 @@ def _is_identifier(text: str) -> bool:
 class DeclarationCollector:
     """Walks the top level of a translation unit and accumulates IR declarations."""
 
-    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str) -> None:
+    def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str,
+                 builtin_dirs: Sequence[str] = ()) -> None:
         self._display = display
+        # the compiler's own headers: their functions are intrinsics, no library's exports
+        self._builtin_prefixes = tuple(d + os.sep for d in builtin_dirs)
         self._main_path = main_path
         self.main_inclusions: Dict[int, str] = {}  # line of the main file -> the file it included
         self._read_file = read_file
@@ -102,9 +110,15 @@ class DeclarationCollector:
         if cursor.storage_class.name == "STATIC":
             self.skip(cursor, name, "static function: not exported by any library")
             return
+        if self._builtin_prefixes and self._positions.of(cursor).path.startswith(
+                self._builtin_prefixes):
+            return  # an intrinsic (x86intrin.h's _mm_pause), like the __builtin_ functions
         ftype = ir.strip_typedefs(self.convert(cursor.type))
         if not isinstance(ftype, ir.FunctionType):
             self.skip(cursor, name, "declaration of a non-function type")
+            return
+        if ftype.convention not in CALLABLE_CONVENTIONS:
+            self.skip(cursor, name, f"calling convention {ftype.convention}: ctypes cannot call it")
             return
         params = tuple(spelling(arg) for arg in cursor.get_arguments())
         comment = _comment_text(cursor.raw_comment or "")
@@ -258,6 +272,8 @@ class DeclarationCollector:
         if ref is not None:
             return ref
         target = self.convert(cursor.underlying_typedef_type)
+        if name == "wchar_t" and target == _WINDOWS_WCHAR:
+            target = ir.Primitive("wchar")  # UTF-16 code units: ctypes' c_wchar on Windows
         ref = self._typedef_refs[name] = ir.TypedefRef(name, target)
         names_itself = isinstance(target, (ir.RecordRef, ir.EnumRef)) and target.name == name
         if names_itself and name in self.records:
@@ -276,7 +292,11 @@ class DeclarationCollector:
     # -- types ---------------------------------------------------------------------------------
 
     def convert(self, ctype: Type) -> ir.CType:
-        kind = ctype.kind
+        try:
+            kind = ctype.kind
+        except ValueError:  # a kind these bindings do not know (clang 18's _Float16 is 32)
+            return ir.Unsupported(type_spelling(ctype), max(ctype.get_size(), 0),
+                                  max(ctype.get_align(), 1))
         primitive = _PRIMITIVE_KINDS.get(kind)
         if primitive is not None:
             return ir.Primitive(primitive)
@@ -326,7 +346,8 @@ class DeclarationCollector:
 
     def _prototype(self, ctype: Type) -> ir.CType:
         params = tuple(self.convert(arg) for arg in argument_types(ctype))
-        return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic())
+        return ir.FunctionType(self.convert(ctype.get_result()), params, ctype.is_function_variadic(),
+                               calling_convention(ctype))
 
     def _no_prototype(self, ctype: Type) -> ir.CType:
         return ir.FunctionType(self.convert(ctype.get_result()), (), True)
@@ -380,10 +401,11 @@ def _comment_text(raw: str) -> str:
 
 def _identity(cursor: Cursor) -> str:
     """A key for one record: its USR, which clang gives alike to two anonymous members of the same
-    record, so for those also where it starts."""
+    record, so for those also clang's hash of the declaration itself (where it starts is not
+    enough: two unions written by one macro start at the same place, mingw-w64's prsht.h)."""
     usr = cursor.get_usr()
     if cursor.is_anonymous():
-        return f"{usr}@{cursor.location.offset}"
+        return f"{usr}@{cursor.location.offset}@{cursor.hash}"
     return usr
 
 

@@ -75,7 +75,14 @@ def evaluate_macros(
         primitive = _PRIMITIVE_KINDS.get(ctype.kind)
         if ctype.kind == TypeKind.POINTER:
             pointee = ctype.get_pointee().get_canonical().kind
-            (strings if pointee in _CHAR_KINDS else pointers).append(macro)
+            wide = _wide_string(cursor) if pointee not in _CHAR_KINDS else None
+            if isinstance(wide, str):
+                constants[macro.name] = ir.Constant(macro.name, macro.location, wide,
+                                                    ir.Pointer(ir.Primitive("wchar"), True))
+            elif wide is not None:
+                skipped.append(ir.Skipped(macro.name, macro.location, wide[0]))
+            else:
+                (strings if pointee in _CHAR_KINDS else pointers).append(macro)
             continue
         value = clang_api.evaluate(cursor) if primitive else None
         if value is None or primitive in ("int128", "uint128", "void"):
@@ -202,6 +209,42 @@ def _string_value(cursor) -> Union[bytes, str, None]:
     if len(value) != length:
         return "a string with an embedded NUL byte"  # refused rather than truncated
     return value
+
+
+_ESCAPE = re.compile(r"""\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))""",
+                     re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+                   "e": "\x1b"}
+
+
+def _wide_string(probe) -> Union[str, Tuple[str], None]:
+    """The text of a macro that is a wide string literal (`L"..."`, TEXT("...") under UNICODE):
+    str; (why,) for one it cannot hold exactly; None for any other pointer. clang does not
+    evaluate wide literals: its spelling of the literal is decoded, and the array's length
+    checks that nothing was lost (an embedded NUL)."""
+    literal = next(iter(probe.get_children()), None)
+    while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
+        literal = next(iter(literal.get_children()), None)
+    if literal is None or literal.kind != CursorKind.STRING_LITERAL:
+        return None
+    spelling = literal.spelling
+    if not spelling.startswith(("L\"", "u\"", "U\"")) or not spelling.endswith('"'):
+        return None
+    text = _ESCAPE.sub(_unescape, spelling[2:-1])
+    array = literal.type.get_canonical()
+    width = max(array.element_type.get_size(), 1) if array.kind == TypeKind.CONSTANTARRAY else 0
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2 if width == 2 else len(text)
+    if not width or units + 1 != array.element_count or "\0" in text:
+        return ("a wide string with an embedded NUL or a character clang spells otherwise",)
+    return text
+
+
+def _unescape(match) -> str:
+    octal, hexadecimal, short, long, other = match.groups()
+    if other is not None:
+        return _SIMPLE_ESCAPES.get(other, other)
+    number = int(octal, 8) if octal else int(hexadecimal or short or long, 16)
+    return chr(number) if number < 0x110000 else "\ufffd"
 
 
 @dataclass

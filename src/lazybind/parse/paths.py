@@ -38,6 +38,9 @@ class PathDisplay:
         roots = [os.path.realpath(d) for d in include_dirs if d]
         # Longest root first, so /usr/include/x86_64-linux-gnu wins over /usr/include.
         self._roots = sorted(set(roots), key=lambda r: (-len(r), r))
+        # the same without resolving links: mingw-w64's headers are links into another tree
+        self._link_roots = sorted({os.path.normpath(d) for d in include_dirs if d},
+                                  key=lambda r: (-len(r), r))
         self._cwd = os.path.realpath(os.getcwd())
         self._cache: dict = {}
 
@@ -54,6 +57,10 @@ class PathDisplay:
         for root in self._roots:
             if real.startswith(root + os.sep):
                 return os.path.relpath(real, root)
+        plain = os.path.normpath(path)
+        for root in self._link_roots:
+            if plain.startswith(root + os.sep):
+                return os.path.relpath(plain, root)
         if real.startswith(self._cwd + os.sep):
             return os.path.relpath(real, self._cwd)
         return path

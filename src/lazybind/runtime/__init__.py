@@ -15,7 +15,7 @@ found here as in a module's runtime.
 
 from pathlib import Path
 
-PARTS = ("core", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled")
+PARTS = ("core", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
 
 
 def part_source(part: str) -> str:

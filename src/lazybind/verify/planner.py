@@ -134,7 +134,7 @@ class Planner:
         self.records[index] = record
         chain = self._member_chain(index)
         self.probes.append(Probe("r", index, display,
-                                  f"__LBK_INTS({{id}}, sizeof({ctype}), _Alignof({ctype}), 0, 0)",
+                                  f"__LBK_ROW({{id}}, sizeof({ctype}), _Alignof({ctype}), 0, 0)",
                                   members=chain))
         for name, fld, offset in self.flat_fields(record):
             subject = f"{display} field {name}"
@@ -143,12 +143,12 @@ class Planner:
                 size = "0" if flexible else f"sizeof((({ctype} *)0)->{name})"
                 self.probes.append(Probe(
                     "f", index, subject,
-                    f"__LBK_INTS({{id}}, __builtin_offsetof({ctype}, {name}), {size}, 0, 0)",
+                    f"__LBK_ROW({{id}}, __builtin_offsetof({ctype}, {name}), {size}, 0, 0)",
                     (name, offset, flexible), chain + (name,)))
             else:
                 # the record with the field set to -1, read from the object file
                 self.probes.append(Probe(
-                    "b", index, subject, f"__LBK_BITS({{id}}, {{id1}}, {ctype}, {name})",
+                    "b", index, subject, f"__LBK_BITS({{id}}, {ctype}, {name})",
                     (name, offset, fld.bits), chain + (name,)))
 
     def _member_chain(self, index: int) -> Tuple[str, ...]:
@@ -185,14 +185,14 @@ class Planner:
         if "@" in name or "." in name:
             self.skip(index, _display(name), "an unnamed type: C has no name for it")
             return
-        if spec[0] in "RFV" or spec == "pvoid" or spec.startswith("[]"):
+        if spec[0] in "RFVW" or spec == "pvoid" or spec.startswith("[]"):
             return  # records are checked as records; functions and void have no size
         label = {rt.KIND_TYPEDEF: "typedef", rt.KIND_ENUM: "", rt.KIND_VARIABLE: "variable"}[kind]
         subject = f"{label} {name}" if label else _display(name)
         # a variable's alignment is the object's, not its type's: only types are compared
         align = f"_Alignof({_display(name)})" if kind != rt.KIND_VARIABLE else "0"
         self.probes.append(Probe("t", index, subject,
-                                  f"__LBK_INTS({{id}}, sizeof({_display(name)}), {align}, 0, 0)",
+                                  f"__LBK_ROW({{id}}, sizeof({_display(name)}), {align}, 0, 0)",
                                   (ref,)))
 
     # constants
@@ -203,7 +203,7 @@ class Planner:
         tag = spec[0]
         subject = f"constant {name}"
         if tag == "i":
-            code = f"__LBK_INTS({{id}}, __LBK_KIND(({name})), ({name}) < 0, ({name}), 0)"
+            code = f"__LBK_ROW({{id}}, __LBK_KIND(({name})), ({name}) < 0, ({name}), 0)"
             value = int(spec[1:])
         elif tag == "f":
             code = f"__LBK_DOUBLE({{id}}, __LBK_KIND(({name})), ({name}))"
@@ -215,10 +215,12 @@ class Planner:
             code = f"__LBK_WSTRING({{id}}, {name})"
             value = bytes.fromhex(spec[1:]).decode("utf-8", "surrogatepass")
         elif tag == "n":
-            code = f"__LBK_INTS({{id}}, __LBK_KIND(({name})), !({name}), 0, 0)"
+            code = f"__LBK_ROW({{id}}, __LBK_KIND(({name})), !({name}), 0, 0)"
             value = None
         elif tag == "a":  # a pointer at a fixed address, held as an int
-            code = f"__LBK_INTS({{id}}, __LBK_KIND(({name})), 0, (unsigned long long)({name}), 0)"
+            # through uintptr_t: gcc sign-extends a 32-bit pointer cast to a wider integer
+            code = (f"__LBK_ROW({{id}}, __LBK_KIND(({name})), 0, "
+                    f"(unsigned long long)(__UINTPTR_TYPE__)({name}), 0)")
             value = int(spec[1:])
         else:
             self.skip(index, subject, f"unknown value spec {spec!r}")

@@ -128,28 +128,22 @@ class Program:
     def source(self, probes: List[Tuple[int, Probe]]) -> Tuple[str, Dict[int, int]]:
         """The program's text and which probe each line holds. Layout probes come first, with
         every member name they use #undef'd (glibc spells `si_pid` as a macro for
-        `_sifields._kill.si_pid`); constants come after the names are restored."""
+        `_sifields._kill.si_pid`); constants come after the names are restored. In each part,
+        the items, then one table of the rows."""
         out = ["#include <stddef.h>", *self.headers, _PRELUDE]
+        lines: List[Tuple[str, int]] = []  # (text, probe number or -1)
         layout = [(n, p) for n, p in probes if p.kind in "rfb"]
         values = [(n, p) for n, p in probes if p.kind not in "rfb"]
         # `defined` cannot be #undef'd (a record may still have a member of that name)
         members = sorted({m for _, p in layout for m in p.members} - {"defined"})
         for member in members:
-            out.append(f'#pragma push_macro("{member}")')
-            out.append(f"#undef {member}")
-        lines = list(layout)
-        out_layout_start = len(out)
-        out += [p.code.format(id=2 * n, id1=2 * n + 1) for n, p in layout]
-        out += [f'#pragma pop_macro("{member}")' for member in members]
-        out_values_start = len(out)
-        out += [p.code.format(id=2 * n, id1=2 * n + 1) for n, p in values]
-        text = "\n".join(out) + "\n"
-        # physical line numbers: the prelude spans many lines of its own
-        first = "\n".join(out[:out_layout_start]).count("\n") + 2
-        by_line = {first + k: n for k, (n, _) in enumerate(lines)}
-        first = "\n".join(out[:out_values_start]).count("\n") + 2
-        by_line.update({first + k: n for k, (n, _) in enumerate(values)})
-        return text, by_line
+            lines += [(f'#pragma push_macro("{member}")', -1), (f"#undef {member}", -1)]
+        lines += _part(layout, 0)
+        lines += [(f'#pragma pop_macro("{member}")', -1) for member in members]
+        lines += _part(values, 1)
+        first = "\n".join(out).count("\n") + 2  # the line the first of `lines` is on
+        by_line = {first + k: n for k, (_, n) in enumerate(lines) if n >= 0}
+        return "\n".join(out + [text for text, _ in lines]) + "\n", by_line
 
     def run(self, probes: List[Probe]) -> Tuple[Dict[int, list], Dict[int, str]]:
         """Compile; return (numbers by probe number, rejection reasons by probe number)."""
@@ -158,8 +152,8 @@ class Program:
         items = objdata.read_items(data)
         outputs: Dict[int, list] = {}
         for number, probe in enumerate(probes):
-            if number not in rejected and 2 * number in items:
-                outputs[number] = _words(probe.kind, items[2 * number], items.get(2 * number + 1))
+            if number not in rejected and number in items:
+                outputs[number] = _words(probe.kind, items[number])
         return outputs, rejected
 
     def _compile(self, probes: List[Probe], source_path: str) -> Tuple[bytes, Dict[int, str]]:
@@ -206,16 +200,22 @@ def _first_error(stderr: str) -> str:
     return lines[0].strip() if lines else "(no message)"
 
 
-def _words(kind: str, item: objdata.Item, second) -> list:
+def _part(probes: List[Tuple[int, Probe]], table: int) -> List[Tuple[str, int]]:
+    """The lines of one part of the program: its items, then its rows in one table."""
+    items = [(p.code.format(id=n), n) for n, p in probes if not objdata.is_row(p.code)]
+    rows = [(p.code.format(id=n), n) for n, p in probes if objdata.is_row(p.code)]
+    lines = objdata.table_lines(table, [text for text, _ in rows])
+    return items + [(lines[0], -1)] + rows + [(lines[-1], -1)] if lines else items
+
+
+def _words(kind: str, item: objdata.Item) -> list:
     """A probe's numbers as the words compare.py reads: r/t size align, f offset size, b first
     last count negative, i/a kind value, d kind hex, s/w hex of the bytes (UTF-8 for w), n kind
     null."""
     if kind == "b":
         value = int.from_bytes(item.payload, "little")
-        count = bin(value).count("1")
         first = (value & -value).bit_length() - 1 if value else -1
-        negative = second.integers()[0] if second is not None else 0
-        return [first, value.bit_length() - 1 if value else -1, count, negative]
+        return [first, value.bit_length() - 1 if value else -1, bin(value).count("1"), item.aux]
     if kind == "d":
         number, value = item.double()
         return [number, value.hex()]
