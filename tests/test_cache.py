@@ -221,7 +221,7 @@ def test_a_damaged_entry_is_regenerated_not_imported(project, damage):
     assert repaired["generated"] and repaired["answer"] == 42
     assert load_in_child(project) == warm(repaired)
     # what was imported is a whole module, not the damaged file
-    assert Path(repaired["file"]).read_text().count("\n#@runtime\n") == 1
+    assert Path(repaired["file"]).read_text().count("\n#@runtime:core\n") == 1
 
 
 def test_errors_are_lazybind_errors_with_a_location(project, monkeypatch):

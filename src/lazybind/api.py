@@ -41,7 +41,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
     with ThreadPoolExecutor(max_workers=1) as pool:
         # cc works in another process meanwhile
-        confirming = pool.submit(confirm_layouts, tables.sections(), os.getcwd())
+        confirming = pool.submit(confirm_layouts, tables.in_memory(), os.getcwd())
         if not options.target:
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, tables)
@@ -122,7 +122,7 @@ def _refusals(declarations: ir.Declarations, tables):
         items = [ir.Skipped(name, where[name], reason) for name, reason in found.items()]
         return tuple(sorted(items, key=lambda s: (s.location.file, s.location.line, s.name)))
 
-    refused, inexact = refusals_at_use(tables.sections())
+    refused, inexact = refusals_at_use(tables.in_memory())
     return located(refused), located(inexact)
 
 

@@ -70,8 +70,8 @@ def _main(arguments: List[str]) -> None:
     spec.loader.exec_module(module)  # lazybind need not be installed: the module is stdlib-only
     if "--unguarded" in arguments:
         runtime = type(module.__lazybind__).__init__.__globals__
-        if GUARD in runtime:  # else a runtime from before the check: unguarded as it is
-            runtime[GUARD] = lambda *args: None
+        runtime["_need"]("abi")  # the check's part, loaded now so that it is not loaded again
+        runtime[GUARD] = lambda *args: None
     suite = draw_suite(seed, count)
     caller = Caller(module, suite)
     for name in sys.stdin.read().split():

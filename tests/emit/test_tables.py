@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lazybind import ir, runtime
 from lazybind.emit.module import render_module
-from lazybind.emit.tables import encode
+from lazybind.emit.tables import bucket_of, encode
 from conftest import import_path
 
 HERE = ir.Location("t.h", 3, 1)
@@ -26,28 +26,40 @@ DECLS = ir.Declarations(
 
 def test_entries_round_trip():
     tables = encode(DECLS, [], "0", {})
-    binding = runtime.Binding({"__name__": "t"}, tables.sections())
+    binding = runtime.Binding({"__name__": "t"}, tables.in_memory())
     assert binding.all_names() == [d.name for d in DECLS.declarations]
     for index, declaration in enumerate(DECLS.declarations):
         assert binding.index_of(declaration.name) == index
         assert binding.name_at(index) == declaration.name
     assert binding.index_of("absent") == -1
     assert binding.location(1) == "t.h:7"
-    kind, _, _, ref = runtime.unpack_entry(binding._entries[4])
-    assert kind == runtime.KIND_FUNCTION and binding.spec(ref).startswith("F")
+    index, kind, ref = runtime.find(binding._data, "area")
+    assert (index, kind) == (4, runtime.KIND_FUNCTION) and binding.spec(ref).startswith("F")
 
 
-def test_every_name_is_found_across_sample_blocks_and_near_misses_are_not():
-    names = sorted({"%s%d" % (prefix, n) for prefix in ("a", "ab", "b", "B_", "z") for n in range(23)})
-    decls = ir.Declarations(headers=DECLS.headers, declarations=tuple(
+def constants(names):
+    return ir.Declarations(headers=DECLS.headers, declarations=tuple(
         ir.Constant(name, HERE, n, ir.Primitive("int")) for n, name in enumerate(names)),
         target=DECLS.target, clang_version=DECLS.clang_version)
-    binding = runtime.Binding({"__name__": "t"}, encode(decls, [], "0", {}).sections())
-    assert len(names) > 3 * runtime._SAMPLE_STEP  # the search crosses several sampled blocks
+
+
+def test_every_name_is_found_in_its_bucket_and_near_misses_are_not():
+    names = sorted({"%s%d" % (prefix, n) for prefix in ("a", "ab", "b", "B_", "z") for n in range(23)}
+                   | {"x" * 300, "é_unicode"})
+    binding = runtime.Binding({"__name__": "t"}, encode(constants(names), [], "0", {}).in_memory())
+    buckets = {bucket_of(name, len(names) // 4) for name in names}
+    assert len(buckets) > 10  # the names are spread over many buckets
     for index, name in enumerate(names):
-        assert binding.index_of(name) == index
-    near_misses = ["", "A", "a", "a1x", "a1\n#:a2", "a1\n", "#:a1", "ab22 ", "z22\n", "zz", "~"]
+        assert binding.index_of(name) == index and binding.getattr(name) == index
+    near_misses = ["", "A", "a", "a1x", "a1\n#:a2", "a1\n", "#:a1", "ab22 ", "a1 0", "z22\n", "zz",
+                   "~", "x" * 299, "é"]
     assert [binding.index_of(name) for name in near_misses] == [-1] * len(near_misses)
+
+
+def test_one_name_and_no_name():
+    for names in (["only"], []):
+        binding = runtime.Binding({"__name__": "t"}, encode(constants(names), [], "0", {}).in_memory())
+        assert [binding.index_of(n) for n in names + ["other"]] == list(range(len(names))) + [-1]
 
 
 def test_hostile_values_round_trip_through_a_real_module(tmp_path):
@@ -61,15 +73,13 @@ def test_hostile_values_round_trip_through_a_real_module(tmp_path):
     assert (point.x, point.y) == (3, 4)
 
 
-def test_sections_read_back_from_module_text_as_written():
+def test_sections_read_back_from_the_module_file_as_written(tmp_path):
     tables = encode(DECLS, [{"name": "z", "soname": "libz.so.1"}], "0", {})
-    text = render_module(DECLS, tables, ["t.h"])
-    assert runtime.read_sections(text) == tables.sections()  # the runtime section is not read
-    assert runtime.section_lines(tables.libraries) == ["z\tlibz.so.1"]
-    assert runtime.section_lines(tables.names) == [d.name for d in DECLS.declarations]
-
-
-def test_pack_entry_bit_fields():
-    packed = runtime.pack_entry(5, (1 << 24) - 1, 1023, (1 << 26) - 1)
-    assert runtime.unpack_entry(packed) == (5, (1 << 24) - 1, 1023, (1 << 26) - 1)
-    assert packed < 1 << 64
+    path = tmp_path / "t_ffi.py"
+    path.write_text(render_module(DECLS, tables, ["t.h"]))
+    data = runtime.data_of_file(str(path))
+    for name, text in tables.sections().items():
+        start, end, line = data.sections[name]
+        assert data.read(start, end - start).decode() == text
+        assert path.read_text().split("\n")[line - 1] == text.split("\n")[0]
+    assert data.section("libraries") == ["z\tlibz.so.1"] and data.count == len(DECLS.declarations)

@@ -159,6 +159,7 @@ def test_exception_in_callback_is_raised_after_the_c_call(libc_mod):
 
 def test_variable_length_array_parameter_is_a_pointer(tmp_path):
     import lazybind
+    from lazybind.runtime import find
     from conftest import import_path
 
     header = tmp_path / "vla.h"
@@ -170,5 +171,5 @@ def test_variable_length_array_parameter_is_a_pointer(tmp_path):
     module = import_path(out)
     assert module.crc32(0, b"abc", 3) == zlib.crc32(b"abc")  # an array parameter takes bytes
     types = module.__lazybind__._binding
-    index = types.index_of("vla_user")
-    assert types._signature(types._entries[index] >> 38, "vla_user")[1][1] is ctypes.c_void_p  # a byte pointer, not refused
+    ref = find(types._data, "vla_user")[2]
+    assert types._signature(ref, "vla_user")[1][1] is ctypes.c_void_p  # a byte pointer, not refused

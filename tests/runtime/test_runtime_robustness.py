@@ -10,6 +10,7 @@ import threading
 import pytest
 
 import lazybind
+from lazybind.runtime import KIND_FUNCTION, find
 from conftest import import_path, record_symbol_lookups
 
 
@@ -40,8 +41,7 @@ def test_64_threads_racing_first_calls_on_100_functions(libc_path):
     candidates = [n for n in binding.all_names() if n[:1].islower() and n.isidentifier()]
     functions = []
     for name in candidates:
-        index = binding.index_of(name)
-        if binding._entries[index] & 0xF == 0:  # KIND_FUNCTION
+        if find(binding._data, name)[1] == KIND_FUNCTION:
             functions.append(name)
         if len(functions) == 100:
             break

@@ -6,7 +6,6 @@ The oracle is the system C compiler, asked directly here (not through `lazybind 
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 
 from lazybind import runtime as rt
 from lazybind.verify import check_module
+from lazybind.verify.tables import Tables
 from conftest import bind_text, import_path, run_c
 
 # clang and gcc see different members: the layout only the C compiler's view can settle
@@ -39,8 +39,7 @@ struct mixed { char c; long l; void *p; long double ld; long long ll; double d; 
 
 
 def _meta(path) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return json.loads(rt.section_lines(rt.read_sections(handle.read())["meta"])[0])
+    return Tables(rt.data_of_file(str(path))).meta
 
 
 @pytest.fixture(scope="module")
@@ -105,15 +104,9 @@ def test_a_32_bit_target_is_confirmed_and_checked_by_gcc_m32(i686_module):
 
 
 def _record_layout(path, name):
-    with open(path, encoding="utf-8") as handle:
-        sections = rt.read_sections(handle.read())
-    names = rt.section_lines(sections["names"])
-    entries = rt.decode_ints(sections["entries"], "Q")
-    ref = rt.unpack_entry(entries[names.index(name)])[3]
-    spec = sections["specs"][ref:sections["specs"].index("\n", ref)]
-    size_align, *fields = spec[1:].split(";")
-    offsets = {f.split(":")[0]: int(f.split(":")[2]) // 8 for f in fields}
-    return [int(v) for v in size_align.split(",")], offsets
+    tables = Tables(rt.data_of_file(str(path)))
+    record = tables.record(tables.index[name])
+    return [record.size, record.align], {f.name: f.offset_bits // 8 for f in record.fields}
 
 
 def test_32_bit_tables_equal_what_gcc_m32_computes(i686_module, tmp_path):

@@ -13,55 +13,66 @@ from pathlib import Path
 from typing import Sequence, Tuple
 
 from .. import ir
-from ..runtime import DATA_SUFFIX
-from .tables import Tables, comment_safe
+from ..runtime import DATA_SUFFIX, PARTS, part_source
+from .tables import Tables, comment_safe, laid_out
 
 
 _LOCK = '__import__("_thread").allocate_lock()'
 # The only code that runs when the module is imported: it defines two functions.
 _BOOTSTRAP = '''\
-def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{runtime_id}"):
-    # First access: load the runtime kept in this file's comment lines (compiled once and cached
-    # in __pycache__ like any module's bytecode; shared by all modules in the process) and let it
+def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{runtime_id}",
+                _at="{directory}"):
+    # First access: compile the runtime's core, kept in this file's comment lines (its bytecode
+    # cached in __pycache__ like a module's; shared by all modules in the process), and let it
     # take over. Importing the module only defined two functions.
     namespace = globals()
     with _lock:
         if "__lazybind__" not in namespace:
             import sys
-            source = __loader__.get_data({data_path}).decode("utf-8")
-            runtime = sys.modules.get(_runtime)
-            if runtime is None:
-                import importlib.util, marshal, os
-                start = source.index("\\n#@runtime\\n") + 1
-                first_line = source.count("\\n", 0, start) + 2
-                cache = "%s.%s.%d.pyc" % (
-                    importlib.util.cache_from_source(__file__)[:-4], _runtime, first_line)
-                header = importlib.util.MAGIC_NUMBER + bytes(12)
-                code = None
+            path, content = {data_path}, None
+            try:
+                open(path, "rb").close()
+            except OSError:  # not a plain file (a zip): the loader has its bytes
+                content = __loader__.get_data(path)
+
+            def load(part):  # the code of a runtime part, from this file
+                import marshal, os
+                start, end, line = (int(n) for n in _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
+                cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (
+                    os.path.dirname(path), os.path.basename(path).rpartition(".")[0],
+                    sys.implementation.cache_tag, _runtime, part, line)
                 try:
                     with open(cache, "rb") as cached:
-                        data = cached.read()
-                    if data[:16] == header:
-                        code = marshal.loads(data[16:])
+                        return marshal.loads(cached.read())
                 except (OSError, ValueError, EOFError, TypeError):
                     pass
-                if code is None:
-                    body = source[source.index("\\n", start) + 1:source.index("\\n#@", start)]
-                    code = compile("\\n" * (first_line - 1) + body.replace("\\n#|", "\\n")[2:],
-                                   {data_path}, "exec")
-                    if not sys.dont_write_bytecode:
-                        try:
-                            os.makedirs(os.path.dirname(cache), exist_ok=True)
-                            temporary = "%s.%d.tmp" % (cache, os.getpid())
-                            with open(temporary, "wb") as out:
-                                out.write(header + marshal.dumps(code))
-                            os.replace(temporary, cache)
-                        except OSError:
-                            pass
+                if content is None:
+                    with open(path, "rb") as data:
+                        data.seek(start)
+                        body = data.read(end - start).decode("utf-8")
+                else:
+                    body = content[start:end].decode("utf-8")
+                # without docstrings (a module carries them in memory), but for the methods of
+                # __lazybind__, which users read with help()
+                code = compile("\\n" * (line - 1) + body.replace("\\n#|", "\\n")[2:], path, "exec",
+                               optimize=0 if part == "tools" else 2)
+                if not sys.dont_write_bytecode:
+                    try:
+                        os.makedirs(os.path.dirname(cache), exist_ok=True)
+                        temporary = "%s.%d.tmp" % (cache, os.getpid())
+                        with open(temporary, "wb") as out:
+                            out.write(marshal.dumps(code))
+                        os.replace(temporary, cache)
+                    except OSError:
+                        pass
+                return code
+
+            runtime = sys.modules.get(_runtime)
+            if runtime is None:
                 runtime = type(sys)(_runtime)
-                exec(code, runtime.__dict__)
+                exec(load("core"), runtime.__dict__)
                 sys.modules[_runtime] = runtime
-            namespace["__getattr__"] = runtime.install(namespace, source)
+            namespace["__getattr__"] = runtime.install(namespace, path, _at, load, content)
     return namespace["__getattr__"](name)
 
 
@@ -73,11 +84,13 @@ def __dir__():
 
 # With --data-file, the module is only this: its loader and data are in OUT.lazybind, so that
 # compiling the module from source (no bytecode written) costs a few lines, not the tables. The
-# loader it runs defines the real __getattr__ and __dir__; two threads running it at once share
-# one lock (kept in the module's globals), so the runtime is still installed once.
+# loader it runs (the first {size} bytes of the data file) defines the real __getattr__ and
+# __dir__; two threads running it at once share one lock (kept in the module's globals), so the
+# runtime is still installed once.
 _STUB = '''\
 def __getattr__(name):
-    exec(__loader__.get_data(__file__[:-3] + "{suffix}").partition(b"\\n#@")[0], globals())
+    with open(__file__[:-3] + "{suffix}", "rb") as data:
+        exec(data.read({size}), globals())
     return __getattr__(name)
 
 
@@ -86,27 +99,53 @@ def __dir__():
     return __dir__()
 '''
 
+_DATA_BANNER = "\n\n# ==== lazybind data, read on first use; do not edit ====\n"
+_NUMBER = 10  # digits of every number in the directory: its length is known before its values
+
 
 def render_split(declarations: ir.Declarations, tables: Tables,
                  command_line: Sequence[str]) -> Tuple[str, str]:
     """(module text, data file text) for --data-file: the module holds the banner and a stub, the
     data file the loader and every data section."""
     head = _head(declarations, tables, command_line)
-    data = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX).replace(
+    loader = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX).replace(
         _LOCK, 'globals().setdefault("__lazybind_lock__", %s)' % _LOCK)
-    return head + _STUB.replace("{suffix}", DATA_SUFFIX), _with_runtime_id(data) + _data(tables)
+    data = _with_data("", loader, tables)
+    size = len(data[:data.index(_DATA_BANNER)].encode("utf-8"))
+    return head + _STUB.replace("{suffix}", DATA_SUFFIX).replace("{size}", str(size)), data
 
 
 @functools.lru_cache(maxsize=None)
-def runtime_source() -> str:
-    """The runtime's source, read once per process (every module text embeds and hashes it)."""
-    return (Path(__file__).resolve().parent.parent / "runtime.py").read_text(encoding="utf-8")
+def runtime_sources() -> Tuple[Tuple[str, str], ...]:
+    """(part, source) of each runtime part, read once per process (every module text embeds them
+    and hashes them)."""
+    return tuple((part, part_source(part)) for part in PARTS)
 
 
 def render_module(declarations: ir.Declarations, tables: Tables, command_line: Sequence[str]) -> str:
     """The module's text: `tables` are what `encode` made of `declarations`."""
-    bootstrap = _with_runtime_id(_BOOTSTRAP.replace("{data_path}", "__file__"))
-    return _head(declarations, tables, command_line) + bootstrap + _data(tables)
+    head = _head(declarations, tables, command_line)
+    return _with_data(head, _BOOTSTRAP.replace("{data_path}", "__file__"), tables)
+
+
+def _with_data(head: str, bootstrap: str, tables: Tables) -> str:
+    """head + bootstrap + the data sections, the bootstrap's directory filled in: where each
+    section starts and ends in the file (bytes), and the line its body starts on."""
+    runtime_id = "__lazybind_runtime_%s__" % hashlib.sha256(
+        "".join(source for _, source in runtime_sources()).encode()).hexdigest()[:16]
+    sections = [(f"runtime:{part}", "".join(f"#|{line}\n" for line in source.rstrip("\n").split("\n")))
+                for part, source in runtime_sources()]
+    sections += list(tables.sections().items())
+    count = tables.count
+    placeholder = " ".join([f"{name}:{','.join(['0' * _NUMBER] * 3)}" for name, _ in sections]
+                           + [f"count:{'0' * _NUMBER}"])
+    prefix = head + bootstrap.replace("{runtime_id}", runtime_id)
+    offset = len(prefix.replace("{directory}", " " + placeholder).encode("utf-8")) + len(
+        _DATA_BANNER.encode("utf-8"))
+    line = prefix.count("\n") + _DATA_BANNER.count("\n") + 1
+    body, directory = laid_out(sections, offset, line, _NUMBER)
+    directory = f" {directory} count:{count:0{_NUMBER}d}"
+    return prefix.replace("{directory}", directory) + _DATA_BANNER + body
 
 
 def _head(declarations: ir.Declarations, tables: Tables, command_line: Sequence[str]) -> str:
@@ -115,19 +154,6 @@ def _head(declarations: ir.Declarations, tables: Tables, command_line: Sequence[
     return (_banner(declarations, version, command_line)
             + repr(f"C bindings for {headers}, generated by lazybind. Names resolve on first use.")
             + "\n\n")
-
-
-def _with_runtime_id(bootstrap: str) -> str:
-    runtime_id = "__lazybind_runtime_%s__" % hashlib.sha256(runtime_source().encode()).hexdigest()[:16]
-    return bootstrap.replace("{runtime_id}", runtime_id)
-
-
-def _data(tables: Tables) -> str:
-    runtime = runtime_source()
-    parts = ["\n\n# ==== lazybind data, read on first use; do not edit ====\n",
-             "#@runtime\n" + "".join(f"#|{line}\n" for line in runtime.rstrip("\n").split("\n"))]
-    parts += [f"#@{name}\n{text}" for name, text in tables.sections().items()]
-    return "".join(parts)
 
 
 def _banner(declarations: ir.Declarations, version: str, command_line: Sequence[str]) -> str:

@@ -1,14 +1,13 @@
 """IR to the packed tables a generated module carries. The format is described once, in the
-docstring of lazybind.runtime, which reads what this module writes (and shares its constants)."""
+docstring of lazybind/runtime/core.py, which reads what this module writes (and shares its
+constants). Must not import lazybind.parse."""
 
 from __future__ import annotations
 
 import base64
 import json
-import sys
 import textwrap
 import zlib
-from array import array
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Sequence
 
@@ -26,22 +25,25 @@ _KINDS = {
     ir.Alias: rt.KIND_ALIAS,
     ir.MacroCall: rt.KIND_MACRO_CALL,
 }
-_LINE_BITS = 20
 # a function spec's tag: F fixed parameters, V variadic (both the target's C convention), W fixed
 # parameters called stdcall (i686 Windows' WINAPI: WinDLL, WINFUNCTYPE)
 _FUNCTION_TAGS = {(False, ""): "F", (True, ""): "V", (False, "stdcall"): "W"}
 _PREFIX = "#:"
 _BASE64_LINE = 76
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NAMES_PER_BUCKET = 4  # a lookup reads one bucket's lines: about this many
 
 
 @dataclass(frozen=True)
 class Tables:
     """The data sections, each exactly as the module holds it: `#:`-prefixed lines."""
 
-    names: str
-    entries: str  # base64
+    count: int  # declarations
+    names: str  # `NAME INDEX KINDREF` lines, grouped by hash bucket
+    buckets: str  # fixed width: where each bucket's lines start in `names`
+    lines: str  # fixed width: where each declaration's line is in `names`, by index
     specs: str
-    locations: str  # base64
+    locations: str  # fixed width: file << 20 | line, by index
     files: str
     libraries: str
     meta: str  # JSON
@@ -50,9 +52,9 @@ class Tables:
     compiled: str = ""  # the extension's name and digest, with --compiled
 
     def sections(self) -> Dict[str, str]:
-        sections = {"meta": self.meta, "libraries": self.libraries, "names": self.names,
-                    "entries": self.entries, "specs": self.specs, "files": self.files,
-                    "locations": self.locations}
+        sections = {"meta": self.meta, "libraries": self.libraries, "buckets": self.buckets,
+                    "names": self.names, "lines": self.lines, "specs": self.specs,
+                    "files": self.files, "locations": self.locations}
         if self.docs:
             sections["docs"] = self.docs
         if self.target:
@@ -61,8 +63,14 @@ class Tables:
             sections["compiled"] = self.compiled
         return sections
 
+    def in_memory(self) -> "rt.Data":
+        """The sections as the runtime reads them from a module file, here from memory: for
+        building the module's types at generation without writing it."""
+        text, directory = laid_out(list(self.sections().items()), 0, 1)
+        return rt.Data(None, f"{directory} count:{self.count}", text.encode("utf-8"))
+
     def meta_dict(self) -> Dict[str, object]:
-        return json.loads(rt.section_lines(self.meta)[0])
+        return json.loads(self.meta[len(_PREFIX):])
 
     def with_extension(self, name: str, digest: str) -> "Tables":
         """The tables of a module whose compiled fast path is the extension `name`."""
@@ -70,6 +78,21 @@ class Tables:
 
     def with_meta(self, **values: object) -> "Tables":
         return replace(self, meta=_meta_section({**self.meta_dict(), **values}))
+
+
+def laid_out(sections, offset: int, line: int, width: int = 0):
+    """(text, directory) of `sections` [(name, text)] written from byte `offset`, line `line` of
+    a file: each `#@name` then its text; the directory gives each section's body as
+    `name:start,end,first line` (numbers zero-padded to `width` digits)."""
+    entries, body = [], []
+    for name, text in sections:
+        header = f"#@{name}\n"
+        start = offset + len(header.encode("utf-8"))
+        size = len(text.encode("utf-8"))
+        entries.append(f"{name}:{start:0{width}d},{start + size:0{width}d},{line + 1:0{width}d}")
+        body.append(header + text)
+        offset, line = start + size, line + 1 + text.count("\n")
+    return "".join(body), " ".join(entries)
 
 
 def comment_lines(lines: Iterable[str]) -> str:
@@ -89,10 +112,6 @@ def _meta_section(meta: Dict[str, object]) -> str:
     return comment_lines([json.dumps(meta, sort_keys=True, ensure_ascii=True)])
 
 
-def _base64_section(values: Sequence[int], typecode: str) -> str:
-    return _wrapped(encode_ints(values, typecode))
-
-
 def _wrapped(text: str) -> str:
     """Base64 text as a section of lines of the usual base64 width."""
     return comment_lines(textwrap.wrap(text, _BASE64_LINE))
@@ -108,11 +127,49 @@ def _docs_section(declarations: Sequence[ir.Declaration]) -> str:
     return _wrapped(base64.b64encode(zlib.compress(text, 9)).decode("ascii"))
 
 
-def encode_ints(values: Sequence[int], typecode: str) -> str:
-    packed = array(typecode, values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode("ascii")
+def base36(value: int, width: int = 0) -> str:
+    """`value` in base 36 (what int(text, 36) reads), zero-padded to `width` digits."""
+    digits = ""
+    while value:
+        value, digit = divmod(value, 36)
+        digits = _DIGITS[digit] + digits
+    digits = digits or "0"
+    if width and len(digits) > width:
+        raise InputError("too many declarations for one module; narrow them with --only/--exclude")
+    return digits.rjust(width, "0")
+
+
+def fixed_width(values: Sequence[int], width: int) -> str:
+    """A fixed-width section: rt.FIXED_PER_LINE base-36 values a line (Data.fixed reads one)."""
+    per_line = rt.FIXED_PER_LINE
+    return comment_lines("".join(base36(v, width) for v in values[at:at + per_line])
+                         for at in range(0, len(values), per_line))
+
+
+def bucket_of(name: str, buckets: int) -> int:
+    """The hash bucket of a name, as lazybind.runtime's `find` computes it."""
+    return int.from_bytes(name.encode("utf-8", "surrogatepass"), "little") % buckets
+
+
+def _names_sections(names: Sequence[str], kind_refs: Sequence[str]):
+    """(names, buckets, lines): each name's line in the bucket of its hash, the offset where each
+    bucket starts (and where the last ends), and the offset of each name's line by index."""
+    buckets = max(1, len(names) // _NAMES_PER_BUCKET)
+    order = sorted(range(len(names)), key=lambda i: (bucket_of(names[i], buckets), i))
+    lines, starts, line_at = [], [0] * (buckets + 1), [0] * len(names)
+    offset, bucket = 0, 0
+    for index in order:
+        while bucket <= bucket_of(names[index], buckets):
+            starts[bucket] = offset
+            bucket += 1
+        line = f"{names[index]} {base36(index)} {kind_refs[index]}"
+        line_at[index] = offset
+        lines.append(line)
+        offset += len(_PREFIX) + len(line.encode("utf-8", "surrogatepass")) + 1
+    for rest in range(bucket, buckets + 1):
+        starts[rest] = offset
+    bucket_lines = comment_lines(base36(start, rt.OFFSET_WIDTH) for start in starts)
+    return comment_lines(lines), bucket_lines, fixed_width(line_at, rt.OFFSET_WIDTH)
 
 
 class _Specs:
@@ -128,7 +185,7 @@ class _Specs:
         if offset is None:
             offset = self._offsets[spec] = self._size
             self._parts.append(spec)
-            self._size += len(spec) + 1 + len(_PREFIX)
+            self._size += len(spec.encode("utf-8", "surrogatepass")) + 1 + len(_PREFIX)
         return offset
 
     def text(self) -> str:
@@ -247,19 +304,12 @@ def encode(
     for declaration in decls:
         _check_name(declaration)
     encoder = _Encoder(decls)
-    entries: List[int] = []
-    position = len(_PREFIX)
-    for declaration in decls:
-        ref = encoder.ref(declaration)
-        entries.append(rt.pack_entry(_KINDS[type(declaration)], position, len(declaration.name), ref))
-        position += len(declaration.name) + 1 + len(_PREFIX)
-    specs = encoder.specs.text()
-    if position >= 1 << rt.NAME_START_BITS or len(specs) >= 1 << rt.REF_BITS:
-        raise InputError("too many declarations for one module; narrow them with --only/--exclude")
+    kind_refs = [base36(_KINDS[type(d)]) + base36(encoder.ref(d)) for d in decls]
+    names, buckets, lines = _names_sections([d.name for d in decls], kind_refs)
     files = sorted({d.location.file for d in decls})
     file_index = {f: i for i, f in enumerate(files)}
     locations = [
-        file_index[d.location.file] << _LINE_BITS | min(d.location.line, (1 << _LINE_BITS) - 1)
+        file_index[d.location.file] << rt.LINE_BITS | min(d.location.line, (1 << rt.LINE_BITS) - 1)
         for d in decls
     ]
     meta = {
@@ -270,10 +320,12 @@ def encode(
         "layouts": declarations.layouts,
     }
     return Tables(
-        names=comment_lines(d.name for d in decls),
-        entries=_base64_section(entries, "Q"),
-        specs=specs,
-        locations=_base64_section(locations, "I"),
+        count=len(decls),
+        names=names,
+        buckets=buckets,
+        lines=lines,
+        specs=encoder.specs.text(),
+        locations=fixed_width(locations, rt.LOCATION_WIDTH),
         files=comment_lines(comment_safe(f) for f in files),
         libraries=comment_lines(f"{spec['name']}\t{spec.get('soname') or ''}" for spec in libraries),
         meta=_meta_section(meta),
@@ -284,6 +336,6 @@ def encode(
 
 def _check_name(declaration: ir.Declaration) -> None:
     name = declaration.name
-    if not name or len(name) >= 1 << rt.NAME_LENGTH_BITS or comment_safe(name) != name:
+    if not name or len(name) >= 1024 or comment_safe(name) != name or " " in name:
         raise InputError(f"{name!r} cannot be a module attribute name", declaration.location.file,
                          declaration.location.line)

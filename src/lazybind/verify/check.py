@@ -55,15 +55,12 @@ def check_module(path, extra_flags: Sequence[str] = ()) -> Report:
     return report
 
 
-def _module_data(path: str) -> str:
-    """The text holding the module's data sections: the module, or its --data-file beside it."""
+def _module_data(path: str) -> "rt.Data":
+    """The module's data sections: in the module, or in its --data-file beside it."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            source = handle.read()
-        if "\n#@runtime\n" in source:
-            return source
-        data_path = os.path.splitext(path)[0] + rt.DATA_SUFFIX
-        with open(data_path, encoding="utf-8") as handle:
-            return handle.read()
+        data = rt.data_of_file(path)
     except OSError as error:
         raise CheckError(f"cannot read {error.filename or path}: {error.strerror or error}")
+    if data is None:
+        raise CheckError(f"{path}: not a lazybind module (it has no data directory)")
+    return data

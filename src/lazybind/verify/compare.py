@@ -74,7 +74,7 @@ class ModuleSide:
 
     def _fresh_binding(self):
         binding = self.binding
-        fresh = type(binding)({"__name__": binding._module_name}, binding._sections)
+        fresh = type(binding)({"__name__": binding._module_name}, binding._data)
         self._fresh_bindings.append(fresh)
         return fresh
 

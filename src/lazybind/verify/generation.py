@@ -28,11 +28,11 @@ class LayoutConfirmation:
     disagreements: Dict[str, str]  # record name -> the first difference the compiler found
 
 
-def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmation:
+def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
     """Compile sizeof/_Alignof/offsetof and bitfield probes of every record in the tables
-    (`sections`, as emit wrote them) and compare them with the tables' own numbers. Never fails:
+    (`data`, as emit wrote them) and compare them with the tables' own numbers. Never fails:
     without a usable compiler, the note says why the layouts are clang's alone."""
-    tables = Tables.from_sections(sections)
+    tables = Tables(data)
     planner = Planner(tables, with_types=False, with_values=False)
     planner.plan()
     try:
@@ -68,12 +68,12 @@ def confirm_layouts(sections: Dict[str, str], base_dir: str) -> LayoutConfirmati
         disagreements)
 
 
-def refusals_at_use(sections: Dict[str, str]) -> Tuple[Dict[str, str], Dict[str, str]]:
-    """({name: why} for what a module made of `sections` refuses at use on this machine (ctypes
+def refusals_at_use(data: "rt.Data") -> Tuple[Dict[str, str], Dict[str, str]]:
+    """({name: why} for what a module made of these tables refuses at use on this machine (ctypes
     cannot express it), {name: why} for the records and typedefs it gives with another alignment
     than C's, ctypes here having no way to give C's), found by the module's own runtime building
     them: no guessing twice."""
-    binding = rt.Binding({"__name__": "lazybind_generation"}, dict(sections))
+    binding = rt.Binding({"__name__": "lazybind_generation"}, data)
     found = {}
     for index, reason in binding.refusals().items():
         name = binding.name_at(index)

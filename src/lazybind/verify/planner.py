@@ -33,7 +33,7 @@ class Planner:
 
     def plan(self) -> None:
         tables = self.tables
-        for index in range(len(tables.entries)):
+        for index in range(tables.count):
             kind, ref = tables.kind_ref(index)
             if kind == rt.KIND_RECORD:
                 self._record(index)
@@ -96,7 +96,7 @@ class Planner:
         users = self._users_map = {}
         tables = self.tables
         typedefs = []
-        for index in range(len(tables.entries)):
+        for index in range(tables.count):
             kind, ref = tables.kind_ref(index)
             if kind == rt.KIND_TYPEDEF:
                 typedefs.append((None, tables.name_at(index), tables.spec(ref)))

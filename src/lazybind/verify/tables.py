@@ -1,8 +1,8 @@
 """A generated module's tables, read without importing the module: the part of them a check needs.
 
-Names, entries, type specs, locations and meta, decoded with lazybind.runtime's readers, and the
+Names, kinds, type specs, locations and meta, read with lazybind.runtime's reader (Data), and the
 records' layouts (size, alignment, fields) as the tables hold them; the format is described once,
-in the docstring of lazybind.runtime, beside its reader. Must not import lazybind.parse
+in the docstring of lazybind/runtime/core.py, beside its reader. Must not import lazybind.parse
 (libclang) nor any module of this package but report.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from .. import runtime as rt
 from .report import CheckError
@@ -35,46 +35,36 @@ class Record:
 
 
 class Tables:
-    """The parts of a generated module's tables the check needs, read without importing it."""
+    """The parts of a generated module's tables the check needs, read without importing it:
+    from a module file (`lazybind.runtime.data_of_file`) or from memory at generation."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, data: "rt.Data") -> None:
         try:
-            self._read(rt.read_sections(source))
-        except ValueError as error:
+            entries = data.entries()
+            specs_start, specs_end, _ = data.sections["specs"]
+            self.specs = data.read(specs_start, specs_end - specs_start)
+            self.files = data.section("files")
+            self.meta = json.loads(data.section("meta")[0])
+        except (ValueError, KeyError, IndexError) as error:
             raise CheckError(f"not a lazybind module (its data section is unreadable: {error})")
-
-    @classmethod
-    def from_sections(cls, sections: Dict[str, str]) -> "Tables":
-        tables = cls.__new__(cls)
-        tables._read(sections)
-        return tables
-
-    def _read(self, sections: Dict[str, str]) -> None:
-        try:
-            self.names = sections["names"]
-            self.entries = rt.decode_ints(sections["entries"], "Q")
-            self.specs = sections["specs"]
-            self.locations = rt.decode_ints(sections["locations"], "I")
-            self.files = rt.section_lines(sections["files"])
-            self.meta = json.loads(rt.section_lines(sections["meta"])[0])
-        except (ValueError, KeyError) as error:
-            raise CheckError(f"not a lazybind module (its data section is unreadable: {error})")
-        self.index = {self.name_at(i): i for i in range(len(self.entries))}
+        self._data = data
+        self.names = [name for _, name, _, _ in entries]
+        self._kind_refs = [(kind, ref) for _, _, kind, ref in entries]
+        self.count = len(entries)
+        self.index = {name: i for i, name in enumerate(self.names)}
 
     def name_at(self, index: int) -> str:
-        _, start, length, _ = rt.unpack_entry(self.entries[index])
-        return self.names[start:start + length]
+        return self.names[index]
 
     def kind_ref(self, index: int) -> Tuple[int, int]:
-        kind, _, _, ref = rt.unpack_entry(self.entries[index])
-        return kind, ref
+        return self._kind_refs[index]
 
     def spec(self, ref: int) -> str:
-        return self.specs[ref:self.specs.index("\n", ref)]
+        return self.specs[ref:self.specs.index(b"\n", ref)].decode("utf-8")
 
     def location(self, index: int) -> str:
-        packed = self.locations[index]
-        return "%s:%d" % (self.files[packed >> 20], packed & 0xFFFFF)
+        packed = self._data.fixed("locations", index, rt.LOCATION_WIDTH)
+        return "%s:%d" % (self.files[packed >> rt.LINE_BITS], packed & ((1 << rt.LINE_BITS) - 1))
 
     def refusal(self, index: int) -> str:
         """Why the module refuses the record at `index` whatever ctypes does ("" if it does not)."""

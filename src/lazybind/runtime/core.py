@@ -1,0 +1,655 @@
+"""lazybind runtime, the core: what a generated module runs on its first attribute access. It finds
+a name in the module's tables, reading only the few bytes that lookup needs, and builds a
+function, variable, constant or plain type. Standard library only.
+
+The runtime is parts that share one namespace (see lazybind/runtime/__init__.py): this core, and
+records, callbacks, variadic, macros, tools, kernel, compiled and abi, each compiled the first time
+something needs it. A part's functions and Binding methods are looked up at call time; the core
+loads a part before it calls into it (`_need`, or a Binding method the part provides, which
+Binding.__getattr__ finds). Must not import any module but the standard library's, and nothing
+the core can do without (a library needs ctypes; marshal and _thread are there already).
+"""
+
+import ctypes
+import os
+import sys
+import _thread
+
+# The module file, the one description of its format (lazybind.emit writes what is read here; a
+# comment, not a docstring, so that a module's runtime does not carry it in memory):
+#
+# The code the module runs at import is a banner and two functions. Everything else is comment
+# lines: the data, in sections. A section is a line `#@NAME` then its lines, each behind a
+# two-character prefix (`#|` for runtime source, `#:` for tables). The first function's default
+# argument `_at` is the directory: for each section, `NAME:START,END,LINE` (byte offsets of its
+# first line and of its end in the file, and the number of its first line), and `count:N`, the
+# number of declarations. Numbers are fixed-width, so the directory's own length is known before
+# the offsets are. Byte offsets within a section below count from its first line's prefix.
+#
+# * runtime:PART  the source of each runtime part, `#|`-prefixed; compiled on first need, its
+#            bytecode cached in __pycache__ when the directory is writable.
+# * names    one line per declaration, `NAME INDEX KINDREF`: grouped by hash bucket. INDEX (base
+#            36) numbers the declarations in name order (code point order): records (R<index>),
+#            aliases, macro calls, `lines`, `locations` and the compiled extension count in it.
+#            KINDREF is the kind (one base-36 digit: KIND_* below) then `ref` (base 36): the byte
+#            offset of a spec in `specs`, except for an alias (a macro naming a function or
+#            variable), whose ref is the INDEX of the declaration it names.
+# * buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
+#            offset in `names` of its first line. A name is in bucket
+#            int.from_bytes(UTF-8 name, "little") % B.
+# * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
+# * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
+# * specs    one spec per line, interned (a repeated type is one spec):
+#     types      p<primitive>        a PRIMITIVES name of lazybind.ir
+#                *<ref> / &<ref>     pointer to a type (& when the pointee is const)
+#                [<n>]<ref>, []<ref> array of n elements, or of unknown length
+#                F<ref>:<ref>,...    function: result, then parameters; V... when variadic
+#                R<index>            the record whose INDEX is <index>
+#                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
+#                A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
+#     records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
+#                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
+#                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
+#     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+#                a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
+#     macro calls C<index of the function>:<number of parameters>[:<type ref of the pointer
+#                type the macro casts the result to>], then each argument of the call, in prefix
+#                order: ;p<parameter number>, ;P<parameter number> (cast to the parameter type it
+#                is passed as), ;v<value>, or ;c<index>/<number of arguments> (;k...: cast)
+#                followed by that call's own arguments (a function-like macro calling a function)
+# * files    the header names the locations refer to, one per line.
+# * libraries one per line: the name given to --library, a tab, the soname found at generation.
+# * target   (with --target) the triple: on a machine of another architecture only the constants
+#            are usable, everything else raises UnsupportedTypeError.
+# * compiled (with --compiled) one line: the name of the module's extension (the compiled fast path,
+#            lazybind.emit.extension), a tab, the digest the extension must carry to be used.
+# * docs     (with --docstrings) base64 of zlib-compressed JSON {index: the function's header
+#            comment}, decoded the first time a function's __doc__ is asked for.
+# * meta     one line of JSON: generator version, libraries, headers, the options to compile them
+#            again, and `layouts`: which C compiler confirmed the record layouts at generation (or
+#            why none did). Read only when `__lazybind__` is asked about them.
+#
+# With --data-file, OUT.py holds the banner and a stub that runs the first bytes of OUT.lazybind
+# (the same two functions), and OUT.lazybind everything else; the offsets are that file's.
+
+(KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS,
+ KIND_MACRO_CALL) = range(8)
+DATA_SUFFIX = ".lazybind"  # with --data-file: OUT.lazybind holds the loader and every section
+FIXED_PER_LINE = 16  # fixed-width values per line of `lines` and `locations`
+OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
+LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
+LINE_BITS = 20
+
+_PRIMITIVE_CTYPES = {
+    "bool": ctypes.c_bool, "char": ctypes.c_char, "schar": ctypes.c_byte, "uchar": ctypes.c_ubyte,
+    "short": ctypes.c_short, "ushort": ctypes.c_ushort, "int": ctypes.c_int, "uint": ctypes.c_uint,
+    "long": ctypes.c_long, "ulong": ctypes.c_ulong, "longlong": ctypes.c_longlong,
+    "ulonglong": ctypes.c_ulonglong, "float": ctypes.c_float, "double": ctypes.c_double,
+    "longdouble": ctypes.c_longdouble, "wchar": ctypes.c_wchar, "char16": ctypes.c_uint16,
+    "char32": ctypes.c_uint32,
+}
+_BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
+_ABSENT = object()
+
+
+class MissingSymbolError(AttributeError):
+    """A declared function or variable that no library of the module exports."""
+
+
+class LibraryNotFoundError(OSError):
+    """None of the ways to find a library worked; the message lists what was tried."""
+
+
+class LayoutError(TypeError):
+    """ctypes cannot lay out a record the way the C compiler does; it is refused, not guessed."""
+
+
+class UnsupportedTypeError(TypeError):
+    """A declaration uses a C type ctypes cannot express (e.g. __int128 by value)."""
+
+
+# -- the module's data -----------------------------------------------------------------------------
+
+def parse_directory(text):
+    """{section: (start, end, first line)} and the number of declarations, from `_at`."""
+    sections, count = {}, 0
+    for item in text.split():
+        name, _, numbers = item.rpartition(":")
+        if name == "count":
+            count = int(numbers)
+        else:
+            sections[name] = tuple(int(n) for n in numbers.split(","))
+    return sections, count
+
+
+class Data:
+    """The sections of a module file, read where they lie: the file is mapped (mmap), so a
+    lookup touches a few dozen bytes of it, never a whole table, and no system call reads them;
+    the pages are the page cache's, shared by every process using the module, and not this
+    process's memory. What was mapped stays what is read, even once the file is replaced (as
+    lazybind and pip replace files: a new file under the name). A file that is no plain file
+    (in a zip) is read whole instead (`content`)."""
+
+    def __init__(self, path, directory, content=None):
+        self.path = path
+        self.sections, self.count = parse_directory(directory)
+        if content is None:
+            import mmap
+
+            with open(path, "rb") as handle:
+                content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self.buffer = content
+        buckets = self.sections.get("buckets", (0, 0))
+        # what `find` needs, at hand: the bucket table's start and size, where names start
+        self.bucket_start, self.buckets = buckets[0], (buckets[1] - buckets[0]) // 9 - 1
+        self.names_start = self.sections.get("names", (0,))[0]
+
+    def read(self, start, size):
+        return self.buffer[start:start + size]
+
+    def has(self, name):
+        return name in self.sections
+
+    def section(self, name):
+        """A small section's lines, without their prefixes ([] when the module has none)."""
+        where = self.sections.get(name)
+        if where is None:
+            return []
+        text = self.read(where[0], where[1] - where[0]).decode("utf-8")
+        return text[2:].rstrip("\n").split("\n#:") if text else []
+
+    def line(self, name, offset):
+        """The text of a section from byte `offset` to the end of its line."""
+        start = self.sections[name][0] + offset
+        return self.buffer[start:self.buffer.find(b"\n", start)].decode("utf-8")
+
+    def fixed(self, name, index, width):
+        """The base-36 value at `index` of a fixed-width section."""
+        line, column = divmod(index, FIXED_PER_LINE)
+        start = self.sections[name][0] + line * (3 + FIXED_PER_LINE * width) + 2 + column * width
+        return int(self.read(start, width), 36)
+
+
+def find(data, name):
+    """(index, kind, ref) of `name` in the module's tables, or None: its bucket's bounds (each a
+    line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find."""
+    key = name.encode("utf-8", "surrogatepass")
+    if data.buckets <= 0:
+        return None
+    buffer, names = data.buffer, data.names_start
+    at = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9
+    bounds = buffer[at + 2:at + 17]
+    block = buffer[names + int(bounds[:6], 36):names + int(bounds[9:], 36)]
+    found = block.find(b"#:" + key + b" ")
+    if found < 0:
+        return None
+    index, kind_ref = block[found + 3 + len(key):block.find(b"\n", found)].split(b" ")
+    return int(index, 36), int(kind_ref[:1], 36), int(kind_ref[1:], 36)
+
+
+# -- parts ---------------------------------------------------------------------------------------
+
+_parts = {"core"}
+_part_lock = _thread.RLock()
+_load_part = None  # set by the first module's bootstrap (or lazybind/runtime/__init__.py)
+
+
+def _need(part):
+    """Compile and run a runtime part into this namespace, once per process."""
+    if part not in _parts:
+        with _part_lock:
+            if part not in _parts:
+                exec(_load_part(part), globals())
+                _parts.add(part)
+
+
+# Binding methods a part provides: Binding.__getattr__ loads the part on first use
+_PART_OF = {}
+
+
+def _provides(part, *names):
+    _PART_OF.update(dict.fromkeys(names, part))
+
+
+_provides("records", "record_class", "_complete_pending", "_aligned", "_unsupported_type")
+_provides("callbacks", "_callback_type")
+_provides("macros", "_macro_call")
+_provides("compiled", "extension", "_bind_compiled")
+_provides("tools", "doc_of", "meta", "all_names", "index_of", "refusals", "inexact", "selftest")
+
+
+def _mix_in(target, cls):
+    """Put a part's methods (the functions and properties of `cls`) onto `target`."""
+    for name, value in cls.__dict__.items():
+        if not name.startswith("__"):
+            setattr(target, name, value)
+
+
+# -- the binding -----------------------------------------------------------------------------------
+
+class Binding:
+    """The state of one generated module: its data, its libraries, what is resolved so far."""
+
+    def __init__(self, namespace, data):
+        self._namespace = namespace
+        self._module_name = namespace.get("__name__", "lazybind_module")
+        self._data = data
+        self._library_specs = [dict(zip(("name", "soname"), line.split("\t")))
+                               for line in data.section("libraries")]
+        self._foreign = ""  # why a module for another architecture builds only constants
+        if data.has("target"):
+            _need("tools")
+            self._foreign = _foreign_target(data.section("target"))
+        self._built = set()  # records whose fields are laid out (or refused)
+        self._pending = []  # records a pointer refers to, to lay out after the current one
+        self._lock = _thread.RLock()
+        self._types = {}
+        self._specs = {}
+        self._signatures = {}
+        self._libraries = [None] * len(self._library_specs)
+        self._missing = {}  # index -> the MissingSymbolError it raises (looked up once)
+        self._inexact = {}  # ("record", index) or ("aligned", ref): why its alignment is not C's
+        self._extension = None if not data.has("compiled") else _ABSENT
+
+    def __getattr__(self, name):
+        part = _PART_OF.get(name)
+        if part is None:
+            raise AttributeError(name)
+        _need(part)
+        return getattr(self, name)
+
+    # -- names --------------------------------------------------------------------------------
+
+    def name_at(self, index):
+        line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
+        return line[2:line.index(" ")]
+
+    def location(self, index):
+        packed = self._data.fixed("locations", index, LOCATION_WIDTH)
+        files = self._data.section("files")
+        return "%s:%d" % (files[packed >> LINE_BITS], packed & ((1 << LINE_BITS) - 1))
+
+    # -- attribute access ---------------------------------------------------------------------
+
+    def getattr(self, name):
+        found = find(self._data, name) if "\n" not in name else None
+        if found is None:
+            if name.endswith("_") and find(self._data, name[:-1]) is not None:
+                return self.getattr(name[:-1])  # `mod.class_` for a C name that is a Python keyword
+            if name == "__lazybind__":  # asked for before the bootstrap put it in the namespace
+                return self._namespace[name]
+            raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
+        index, kind, ref = found
+        with self._lock:
+            value = self._namespace.get(name, _ABSENT)
+            if value is _ABSENT:
+                if index in self._missing:
+                    raise self._missing[index]
+                if self._foreign and kind != KIND_CONSTANT:
+                    raise UnsupportedTypeError("%s: %s" % (name, self._foreign))
+                value = _MATERIALIZERS[kind](self, index, name, ref)
+                if self._pending:
+                    self._complete_pending()
+                # Interned, like the names of ordinary module globals: later lookups compare by identity.
+                self._namespace[sys.intern(name)] = value
+            return value
+
+    def _function(self, index, name, ref):
+        restype, argtypes, errcheck = self._signature(ref, name)
+        extension = self._extension if self._extension is not _ABSENT else self.extension()
+        slot = -1 if extension is None else extension.slot(index)
+        if slot >= 0:
+            return self._symbol(index, name, lambda library, name: self._bind_compiled(
+                slot, library, name, restype, argtypes, errcheck))
+        function = _prototype(self._symbol(index, name, _function_pointer), restype, argtypes, errcheck)
+        if self.spec(ref)[0] == "V":
+            _need("variadic")
+            wrapper = _variadic(function, name, len(argtypes))
+            if self._data.has("docs"):
+                wrapper.__doc__ = self.doc_of(name)
+            return wrapper
+        return function
+
+    def _signature(self, ref, name):
+        """(result type, parameter types, errcheck) of the function spec at `ref`, built once and
+        shared by every function of that signature: specs are interned."""
+        signature = self._signatures.get(ref)
+        if signature is None:
+            result, _, params = self.spec(ref)[1:].partition(":")
+            try:
+                restype = self.result_ctype(int(result))
+                argtypes = tuple([self.param_ctype(int(p)) for p in params.split(",") if p])
+                if type(restype) in _RECORD_TYPES or not _RECORD_TYPES.isdisjoint(map(type, argtypes)):
+                    _need("abi")  # a record by value: a call libffi may pass wrongly
+                    _record_misrouted(self, restype, argtypes)
+            except UnsupportedTypeError as error:
+                raise UnsupportedTypeError("%s: %s" % (name, error)) from None
+            # only calls that take callbacks pay for re-raising a callback's exception (a callback
+            # type was built: the callbacks part is there)
+            errcheck = None
+            if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
+                errcheck = _reraise_callback_error
+            signature = self._signatures[ref] = (restype, argtypes, errcheck)
+        return signature
+
+    def _variable(self, index, name, ref):
+        spec = self.spec(ref)
+        if spec.startswith("[]"):
+            element = self.ctype(int(spec[2:]))
+            variable = self._symbol(index, name, element.in_dll)
+            return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
+        ctype = self.ctype(ref)
+        return self._symbol(index, name, ctype.in_dll)
+
+    def _alias(self, index, name, ref):
+        return self.getattr(self.name_at(ref))  # the very object of the declaration it names
+
+    def _record_entry(self, index, name, ref):
+        return self.record_class(index)
+
+    def _type_entry(self, index, name, ref):
+        return self.ctype(ref)
+
+    def _constant(self, index, name, ref):
+        return _value(self.spec(ref))
+
+    # -- symbols and libraries ------------------------------------------------------------------
+
+    def _symbol(self, index, name, lookup):
+        """`lookup(library, name)` in each library in order; an absence is remembered, so that
+        it is looked up once."""
+        libraries = self._libraries
+        for number in range(len(libraries)):
+            try:
+                return lookup(libraries[number] or self.library(number), name)
+            except (AttributeError, ValueError):
+                continue
+        if not libraries:
+            message = "%s (declared at %s): this module was generated without --library" % (
+                name, self.location(index))
+        else:
+            message = "%s (declared at %s) is not exported by %s" % (name, self.location(index), ", ".join(
+                library._name or sys.executable for library in libraries))  # None: the running process
+        error = self._missing[index] = MissingSymbolError(message)
+        raise error
+
+    def library(self, number):
+        library = self._libraries[number]
+        if library is None:
+            with self._lock:
+                library = self._libraries[number]
+                if library is None:
+                    library = open_library(self._library_specs[number])
+                    if self._data.has("docs") and library is not ctypes.pythonapi:
+                        # this CDLL's own function class: its functions' help() shows the header
+                        # comment, decompressed on the first ask
+                        library._FuncPtr.__doc__ = property(lambda f: self.doc_of(f.__name__))
+                    self._libraries[number] = library
+        return library
+
+    # -- types ---------------------------------------------------------------------------------
+
+    def spec(self, ref):
+        """The spec at `ref`, read once: specs are interned, so types share them."""
+        spec = self._specs.get(ref)
+        if spec is None:
+            spec = self._specs[ref] = self._data.line("specs", ref)
+        return spec
+
+    def _once(self, key, build, ref):
+        """`build(ref)`, computed once per key: types are built on first use and then shared."""
+        value = self._types.get(key, _ABSENT)
+        if value is _ABSENT:
+            value = self._types[key] = build(ref)
+        return value
+
+    def ctype(self, ref):
+        """The ctypes type for the type spec at `ref` (None for void), built once."""
+        value = self._types.get(ref, _ABSENT)
+        return self._once(ref, self._build_type, ref) if value is _ABSENT else value
+
+    def _build_type(self, ref):
+        spec = self.spec(ref)
+        tag = spec[0]
+        if tag == "p":
+            if spec == "pvoid":
+                return None
+            if spec in ("pint128", "puint128"):
+                return self._unsupported_type(spec[1:], 16, 16)
+            return _PRIMITIVE_CTYPES[spec[1:]]
+        if tag in "*&":
+            return self._pointer(spec)
+        if tag == "[":
+            length, _, element = spec[1:].partition("]")
+            return self.ctype(int(element)) * (int(length) if length else 0)
+        if tag in "FV":
+            return self._callback_type(spec)
+        if tag == "R":
+            return self.record_class(int(spec[1:]))
+        if tag == "A":
+            return self._aligned(ref, spec)
+        size, align, spelling = spec[1:].split(",")
+        return self._unsupported_type(bytes.fromhex(spelling).decode(), int(size), int(align))
+
+    def _pointer(self, spec):
+        pointee_ref = int(spec[1:])
+        pointee = self.spec(pointee_ref)
+        if pointee == "pchar":
+            return ctypes.c_char_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_char)
+        if pointee[0] in "*&" and self.spec(int(pointee[1:])) == "pchar":
+            return ctypes.POINTER(ctypes.c_char_p)  # char **: an array of C strings
+        if pointee == "pvoid" or pointee[0] in "FV":
+            return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
+        try:
+            if pointee[0] == "R":
+                index = int(pointee[1:])
+                shell = self._record_shell(index)
+                if index not in self._built:  # an opaque record is built as it is
+                    self._pending.append(index)
+                return ctypes.POINTER(shell)
+            target = self.ctype(pointee_ref)
+        except LayoutError:
+            return ctypes.c_void_p  # a pointer to a refused record still carries its address
+        if getattr(target, "_lazybind_unsupported_", False):
+            return ctypes.c_void_p
+        return ctypes.POINTER(target)
+
+    def param_ctype(self, ref):
+        """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
+        return self._once(("param", ref), self._param_ctype, ref)
+
+    def _param_ctype(self, ref):
+        spec = self.spec(ref)
+        if spec[0] in "*&[":  # an array parameter is a pointer to its element in C
+            pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2]))
+            if pointee == "pchar":
+                return ctypes.c_char_p
+            if pointee in _BYTE_POINTEES:
+                return ctypes.c_void_p
+        return self._checked_value_type(self.ctype(ref))
+
+    def result_ctype(self, ref):
+        return self._once(("result", ref), self._result_ctype, ref)
+
+    def _result_ctype(self, ref):
+        spec = self.spec(ref)
+        pointee = self.spec(int(spec[1:])) if spec[0] in "*&" else ""
+        if pointee in _BYTE_POINTEES[:2]:
+            return ctypes.POINTER(ctypes.c_ubyte if pointee == "puchar" else ctypes.c_byte)
+        return self._checked_value_type(self.ctype(ref))
+
+    @staticmethod
+    def _checked_value_type(ctype):
+        if getattr(ctype, "_lazybind_unsupported_", False):
+            raise UnsupportedTypeError("ctypes cannot pass %s by value" % ctype._spelling_)
+        if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
+            return ctypes.POINTER(ctype._type_)  # an array parameter is a pointer in C
+        return ctype
+
+    # -- records: the class, perhaps still without fields (a pointer to it needs no more) --------
+
+    def _record_shell(self, index):
+        """The record's class, perhaps still without fields: enough for a pointer to it, and
+        what lets records point at each other (lists, trees, cycles through unions). An opaque
+        record (`struct ssl_st;`) is complete as it is."""
+        cls = self._types.get(("record", index))
+        if cls is None:
+            refused = self._types.get(("refused", index))
+            if refused is not None:
+                raise refused
+            spec = self._record_spec(index)
+            base = ctypes.Union if spec[0] == "N" else ctypes.Structure
+            cls = self._types[("record", index)] = type(
+                self.name_at(index), (base,), {"__module__": self._module_name})
+            if spec[1:2] == "?":
+                self._built.add(index)
+        return cls
+
+    def _record_spec(self, index):
+        line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
+        return self.spec(int(line.rpartition(" ")[2][1:], 36))
+
+
+# compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every
+# signature a module uses comes through here
+_RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
+
+
+def _function_pointer(library, name):
+    """`library[name]` without CDLL.__getitem__'s Python frame (AttributeError when absent)."""
+    function = library._FuncPtr((name, library))
+    function.__name__ = name
+    return function
+
+
+def _prototype(function, restype, argtypes, errcheck):
+    """A ctypes function given its result and parameter types."""
+    function.restype = restype
+    function.argtypes = argtypes
+    if errcheck is not None:
+        function.errcheck = errcheck
+    return function
+
+
+def _value(spec):
+    """A constant from its value spec (see the format above)."""
+    tag, text = spec[0], spec[1:]
+    if tag == "i" or tag == "a":
+        return int(text)
+    if tag == "f":
+        return float(text)
+    if tag == "s":
+        return bytes.fromhex(text)
+    return None
+
+
+_MATERIALIZERS = {
+    KIND_FUNCTION: Binding._function,
+    KIND_VARIABLE: Binding._variable,
+    KIND_RECORD: Binding._record_entry,
+    KIND_ENUM: Binding._type_entry,
+    KIND_TYPEDEF: Binding._type_entry,
+    KIND_CONSTANT: Binding._constant,
+    KIND_ALIAS: Binding._alias,
+    KIND_MACRO_CALL: lambda binding, index, name, ref: binding._macro_call(index, name, ref),
+}
+
+
+# -- libraries ---------------------------------------------------------------------------------
+
+def open_library(spec):
+    """Open a library described by {"name": ..., "soname": ...}: the LAZYBIND_LIB_<NAME> variable,
+    then the name as given (a path or soname), then the soname seen at generation time, then
+    lib<name>.so and lib<name>.so.* in the usual directories; ctypes.util last. "@python" is the
+    running interpreter itself."""
+    name = spec["name"]
+    if name == "@python":
+        # The running interpreter's own C API: its functions must be called holding the GIL,
+        # which PyDLL (ctypes.pythonapi) does and CDLL does not.
+        return ctypes.pythonapi
+    variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
+    tried = []
+    for candidate in _library_candidates(name, spec.get("soname"), os.environ.get(variable)):
+        try:
+            library = ctypes.CDLL(candidate)
+        except OSError as error:
+            tried.append("%s (%s)" % (candidate, error))
+            continue
+        return library
+    if "/" not in name and ".so" not in name:
+        from ctypes import util
+
+        found = util.find_library(name)
+        if found:
+            try:
+                return ctypes.CDLL(found)
+            except OSError as error:
+                tried.append("%s (%s)" % (found, error))
+        else:
+            tried.append("ctypes.util.find_library(%r): not found" % name)
+    raise LibraryNotFoundError(
+        "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
+
+
+def _library_candidates(name, soname, from_environment):
+    """What to try, best first; the directories are listed only when the names fail."""
+    if from_environment:
+        yield from_environment
+    if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
+        yield name
+        return
+    if soname:
+        yield soname
+    yield "lib%s.so" % name
+    yield from _scan_library_dirs(name)
+
+
+def _scan_library_dirs(name):
+    multiarch = getattr(sys.implementation, "_multiarch", "")
+    directories = ["/usr/local/lib", "/lib/" + multiarch, "/usr/lib/" + multiarch,
+                   "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+    prefix = "lib%s.so." % name
+    found = []
+    for directory in directories:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        found.extend(os.path.join(directory, e) for e in entries if e.startswith(prefix))
+    return found
+
+
+# -- the __lazybind__ object -------------------------------------------------------------------
+
+class Info:
+    """`module.__lazybind__`: what the module knows about itself, and helpers for C idioms. Its
+    methods are in the tools part, loaded the first time one is asked for."""
+
+    MissingSymbolError = MissingSymbolError
+    LibraryNotFoundError = LibraryNotFoundError
+    LayoutError = LayoutError
+    UnsupportedTypeError = UnsupportedTypeError
+
+    def __init__(self, binding):
+        self._binding = binding
+        self.libraries = tuple(spec["name"] for spec in binding._library_specs)
+
+    def __getattr__(self, name):
+        part = "kernel" if name in ("ioctl", "syscall", "IOC") else "tools"
+        if name.startswith("__") or part in _parts:
+            raise AttributeError("__lazybind__ has no attribute %r" % name)
+        _need(part)
+        return getattr(self, name)
+
+
+def install(namespace, path, directory, load_part, content=None):
+    """Called by a generated module's bootstrap: returns the module's new `__getattr__`.
+    `load_part(name)` gives a runtime part's code (from that module's file); `content` is the
+    file's bytes where it is no plain file."""
+    global _load_part
+    if _load_part is None:
+        _load_part = load_part
+    binding = Binding(namespace, Data(path, directory, content))
+    namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
+    namespace["__lazybind__"] = Info(binding)
+    return binding.getattr

@@ -1,0 +1,127 @@
+"""The runtime loads what is used (issue 17): a program that calls plain functions compiles only the
+core, and each other part (records, callbacks, variadic, macros, tools, kernel, abi) the first
+time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
+the module keeps working where its directory is read-only, under `python -S` and after fork, and
+a traceback through the runtime points at the module's real lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import bind_text
+
+HEADER = """\
+#include <zlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <openssl/evp.h>
+int lazybind_absent_function(int);
+"""
+
+# What each use must load, beyond the core: {code run with the module as `m`: parts}
+USES = {
+    "m.zlibVersion(); m.crc32(0, b'x', 1); m.Z_OK": set(),
+    "m.struct_winsize(ws_row=24)": {"records"},
+    "m.z_stream()": {"records", "callbacks"},  # its zalloc and zfree are function pointers
+    "m.qsort((ctypes.c_int * 2)(2, 1), 2, 4, lambda a, b: 0)": {"callbacks"},
+    "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"variadic"},
+    "m.EVP_MD_CTX_get_size": {"macros"},
+    "m.__lazybind__.names()": {"tools"},
+    "m.__lazybind__.IOC(0, 1, 2, 3)": {"kernel"},
+    "m.div(7, 2)": {"records", "abi"},  # div_t by value: a call libffi may pass wrongly
+}
+
+PROBE = """
+import ctypes, json, sys
+sys.path.insert(0, sys.argv[1])
+before = set(sys.modules)
+import parts_ffi as m
+exec(sys.argv[2], {"m": m, "ctypes": ctypes})
+runtime = type(m.__lazybind__).__init__.__globals__
+print(json.dumps({"parts": sorted(runtime["_parts"] - {"core"}),
+                  "imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def module_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("parts")
+    bind_text(directory, "parts", HEADER, library=["z", "c", "crypto"])
+    return directory
+
+
+def run(code, *args, flags=(), cwd=None, env=None):
+    done = subprocess.run([sys.executable, *flags, "-c", code, *args], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("use", sorted(USES))
+def test_each_use_loads_only_its_parts(module_dir, use):
+    found = json.loads(run(PROBE, str(module_dir), use))
+    assert set(found["parts"]) == USES[use], found
+    # the standard library modules the runtime brings in: mmap to read the tables, no others
+    runtime_modules = {name for name in found["imported"] if not name.startswith(
+        ("parts_ffi", "__lazybind_runtime_", "ctypes", "_ctypes", "encodings"))}
+    assert runtime_modules <= {"mmap", "json", "_json", "json.decoder", "json.scanner",
+                               "json.encoder"}, runtime_modules
+
+
+def test_where_no_bytecode_can_be_written_and_python_without_site(module_dir, tmp_path):
+    """__pycache__ is a file here, so no cache can be written in it, whoever runs the test (root
+    writes into a read-only directory); the runtime's parts are then compiled each time."""
+    directory = tmp_path / "no_cache"
+    directory.mkdir()
+    shutil.copy(module_dir / "parts_ffi.py", directory)
+    (directory / "__pycache__").write_text("not a directory")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import parts_ffi as m; "
+            "print(m.crc32(0, b'abc', 3), m.z_stream.avail_in.offset)")
+    expected = run("import zlib; print(zlib.crc32(b'abc'), 8)")
+    for _ in range(2):
+        assert run(code, str(directory), env={"PYTHONDONTWRITEBYTECODE": ""}) == expected
+    assert run(code, str(directory), flags=("-S",)) == expected
+    assert (directory / "__pycache__").read_text() == "not a directory"
+
+
+def test_a_forked_child_resolves_names_of_its_own(module_dir):
+    code = """
+import os, sys, zlib
+sys.path.insert(0, sys.argv[1])
+import parts_ffi as m
+m.zlibVersion()
+pid = os.fork()
+if pid == 0:
+    ok = m.crc32(0, b"child", 5) == zlib.crc32(b"child") and m.adler32(1, b"a", 1) == zlib.adler32(b"a")
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status), m.crc32(0, b"parent", 6) == zlib.crc32(b"parent"))
+"""
+    assert run(code, str(module_dir)) == "0 True\n"
+
+
+def test_a_traceback_through_the_runtime_points_at_the_module_s_lines(module_dir):
+    code = """
+import sys, traceback
+sys.path.insert(0, sys.argv[1])
+import parts_ffi as m
+try:
+    m.lazybind_absent_function
+except AttributeError:
+    for frame in traceback.extract_tb(sys.exc_info()[2]):
+        if frame.filename.endswith("parts_ffi.py"):
+            print(frame.lineno, frame.name, frame.line)
+"""
+    lines = (module_dir / "parts_ffi.py").read_text().split("\n")
+    frames = [line.split(" ", 2) for line in run(code, str(module_dir)).splitlines()]
+    assert [name for _, name, _ in frames][-3:] == ["getattr", "_function", "_symbol"], frames
+    for number, name, text in frames:  # the runtime's lines are comments: `#|` and the code
+        assert lines[int(number) - 1].strip() == text.strip(), (number, name)
+    assert frames[-1][2] == "#|        raise error"
