@@ -74,15 +74,16 @@ def evaluate_macros(
         ctype = cursor.type.get_canonical()
         primitive = _PRIMITIVE_KINDS.get(ctype.kind)
         if ctype.kind == TypeKind.POINTER:
-            pointee = ctype.get_pointee().get_canonical().kind
-            wide = _wide_string(cursor) if pointee not in _CHAR_KINDS else None
+            literal = _string_literal(cursor)
+            wide = _wide_string(literal) if literal is not None else None
             if isinstance(wide, str):
                 constants[macro.name] = ir.Constant(macro.name, macro.location, wide,
                                                     ir.Pointer(ir.Primitive("wchar"), True))
             elif wide is not None:
                 skipped.append(ir.Skipped(macro.name, macro.location, wide[0]))
-            else:
-                (strings if pointee in _CHAR_KINDS else pointers).append(macro)
+            else:  # a char pointer other than a literal may be a fixed address (MAKEINTRESOURCEA)
+                char = ctype.get_pointee().get_canonical().kind in _CHAR_KINDS
+                (strings if char and literal is not None else pointers).append(macro)
             continue
         value = clang_api.evaluate(cursor) if primitive else None
         if value is None or primitive in ("int128", "uint128", "void"):
@@ -217,16 +218,18 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "
                    "e": "\x1b"}
 
 
-def _wide_string(probe) -> Union[str, Tuple[str], None]:
-    """The text of a macro that is a wide string literal (`L"..."`, TEXT("...") under UNICODE):
-    str; (why,) for one it cannot hold exactly; None for any other pointer. clang does not
-    evaluate wide literals: its spelling of the literal is decoded, and the array's length
-    checks that nothing was lost (an embedded NUL)."""
+def _string_literal(probe):
+    """The string literal a probe's initializer is, through parentheses; or None."""
     literal = next(iter(probe.get_children()), None)
     while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
         literal = next(iter(literal.get_children()), None)
-    if literal is None or literal.kind != CursorKind.STRING_LITERAL:
-        return None
+    return literal if literal is not None and literal.kind == CursorKind.STRING_LITERAL else None
+
+
+def _wide_string(literal) -> Union[str, Tuple[str], None]:
+    """The text of a wide string literal (`L"..."`, TEXT("...") under UNICODE): str; (why,) for
+    one it cannot hold exactly; None for a plain one. clang does not evaluate wide literals: its
+    spelling of the literal is decoded, and the array's length checks that nothing was lost."""
     spelling = literal.spelling
     if not spelling.startswith(("L\"", "u\"", "U\"")) or not spelling.endswith('"'):
         return None
