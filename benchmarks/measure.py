@@ -30,16 +30,12 @@ def count_declarations(rec):
 import ctypes, json, sys, os
 sys.path.insert(0, sys.argv[1])
 path = os.path.join(sys.argv[1], sys.argv[2] + ".py")
-text = open(path).read()
-if os.path.exists(path[:-3] + ".lazybind"):  # --data-file: the tables are beside the stub
-    text = open(path[:-3] + ".lazybind").read()
+from lazybind import runtime
+data = runtime.data_of_file(path)  # None: not a lazybind module
 out = {}
-if "\n#@names" in text:
-    from lazybind import runtime
-    sections = runtime.read_sections(text)
-    names = runtime.section_lines(sections["names"])
-    kinds = [runtime.unpack_entry(e)[0] for e in runtime.decode_ints(sections["entries"], "Q")]
-    out["names"] = len(names)
+if data is not None:
+    kinds = [kind for _, _, kind, _ in data.entries()]
+    out["names"] = len(kinds)
     out["functions"] = sum(1 for k in kinds if k == runtime.KIND_FUNCTION)
 else:
     import importlib

@@ -235,9 +235,8 @@ def _constants_of(module, names: List[str]):
     """(the names of `module` that are constants, how many others there are)."""
     from lazybind import runtime
 
-    binding = module.__lazybind__._binding
-    constants = [n for n in names if binding.index_of(n) >= 0 and
-                 binding._entries[binding.index_of(n)] & 0xF == runtime.KIND_CONSTANT]
+    kinds = {name: kind for _, name, kind, _ in module.__lazybind__._binding._data.entries()}
+    constants = [n for n in names if kinds.get(n) == runtime.KIND_CONSTANT]
     return constants, len(names) - len(constants)
 
 

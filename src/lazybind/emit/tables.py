@@ -1,5 +1,5 @@
 """IR to the packed tables a generated module carries. The format is described once, in the
-docstring of lazybind/runtime/core.py, which reads what this module writes (and shares its
+comment at the top of lazybind/runtime/core.py, which reads what this module writes (and shares its
 constants). Must not import lazybind.parse."""
 
 from __future__ import annotations
