@@ -38,6 +38,7 @@ EXAMPLE_RUNS = {
     "gl_lazy": ("gl_ffi", []),
     "cpython_api": ("cpython_ffi", []),
     "gmp_factorial": ("gmp_ffi", []),
+    "win32_tables": ("win32_ffi", []),
 }
 
 
@@ -271,3 +272,27 @@ def test_expat_through_load_and_pkg_config_equals_pyexpat(example_dir, tmp_path,
     assert module.XML_ExpatVersion().decode() == first.split(": ")[1]
     report = lazybind.check(module.__file__)
     assert report.mismatches == [] and report.counts["constants"] > 0, report.text()
+
+
+def test_win32_tables_equal_the_windows_cross_compilers(run_example, tmp_path):
+    """The example's records and constants against x86_64-w64-mingw32-gcc's own assembler output
+    (an independent reading: `.long` lines, not lazybind's object-file reader)."""
+    out = fields(run_example("win32_tables"))
+    records = ["OSVERSIONINFOEXW", "SYSTEM_INFO", "WIN32_FIND_DATAW"]
+    constants = ["MB_OK", "MB_ICONERROR", "GENERIC_READ", "ERROR_ACCESS_DENIED"]
+    source = "#define UNICODE\n#include <windows.h>\nunsigned lbk_oracle[] = {%s};\n" % ", ".join(
+        [f"sizeof({r}), _Alignof({r})" for r in records] + [f"(unsigned)({c})" for c in constants])
+    (tmp_path / "oracle.c").write_text(source)
+    asm = subprocess.run(["x86_64-w64-mingw32-gcc", "-S", "-o", "-", str(tmp_path / "oracle.c")],
+                         capture_output=True, text=True, check=True).stdout
+    numbers = [int(v) & 0xFFFFFFFF for v in re.findall(r"^\s*\.long\s+(-?\d+)$",
+                                                       asm.split("lbk_oracle:", 1)[1], re.M)]
+    for number, record in enumerate(records):
+        size, align = numbers[2 * number:2 * number + 2]
+        assert out[f"sizeof/alignof {record}"] == (f"module {size}/{align}, "
+                                                   f"x86_64-w64-mingw32-gcc {size}/{align}")
+    for number, constant in enumerate(constants):
+        assert int(out[constant]) == numbers[2 * len(records) + number]
+    assert out["alias CreateFile"] == "CreateFileW" and out["alias MessageBox"] == "MessageBoxW"
+    for function in ("GetSystemInfo", "GetModuleFileNameW", "MessageBoxW", "RegOpenKeyExW"):
+        assert out[f"export {function}"] == "exported"  # wine64's PE files (.ci/run installs it)

@@ -45,7 +45,7 @@ def oracle_ints(target, headers, expressions, tmp_path):
     body = asm.split("lbk_oracle:\n", 1)[1]
     values = []
     for line in body.splitlines():
-        match = re.match(r"\s*\.long\s+(-?\d+)$", line)
+        match = re.match(r"\s*\.(?:long|word)\s+(-?\d+)$", line)  # x86, aarch64
         if not match:
             break
         values.append(int(match.group(1)))
