@@ -15,6 +15,7 @@ import pytest
 
 import lazybind
 from lazybind import runtime as rt
+from lazybind.verify.tables import Tables as CheckTables
 
 X64, X86, ARM64 = "x86_64-w64-mingw32", "i686-w64-mingw32", "aarch64-linux-gnu"
 WINDOWS_LIBRARIES = ["kernel32", "user32", "advapi32"]
@@ -54,27 +55,23 @@ def oracle_ints(target, headers, expressions, tmp_path):
 
 
 class Tables:
-    """A generated module's names and specs, read from its text (a foreign module cannot build
-    its functions here)."""
+    """A generated module's names and specs, read from its file as `lazybind check` reads them (a
+    foreign module cannot build its functions here)."""
 
     def __init__(self, path):
-        sections = rt.read_sections(path.read_text())
-        self.names = rt.section_lines(sections["names"])
-        self.entries = rt.decode_ints(sections["entries"], "Q")
-        self.specs = sections["specs"]
-        self.index = {name: i for i, name in enumerate(self.names)}
+        self._tables = CheckTables(rt.data_of_file(str(path)))
 
     def spec(self, name):
-        return self.spec_at(rt.unpack_entry(self.entries[self.index[name]])[3])
+        return self._tables.spec(self._tables.kind_ref(self._tables.index[name])[1])
 
     def spec_at(self, ref):
-        return self.specs[ref:self.specs.index("\n", ref)]
+        return self._tables.spec(ref)
 
     def kind(self, name):
-        return rt.unpack_entry(self.entries[self.index[name]])[0]
+        return self._tables.kind_ref(self._tables.index[name])[0]
 
     def target_of(self, alias):
-        return self.names[rt.unpack_entry(self.entries[self.index[alias]])[3]]
+        return self._tables.name_at(self._tables.kind_ref(self._tables.index[alias])[1])
 
 
 @pytest.fixture(scope="session")
