@@ -1,6 +1,6 @@
 """The runtime loads what is used (issue 17): a program that calls plain functions compiles only the
-core, and each other part (records, callbacks, variadic, macros, tools, kernel, abi) the first
-time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
+core and what opens libraries, and each other part (records, callbacks, variadic, macros, tools,
+kernel, abi) the first time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
 the module keeps working where its directory is read-only, under `python -S` and after fork, and
 a traceback through the runtime points at the module's real lines."""
 
@@ -27,15 +27,16 @@ int lazybind_absent_function(int);
 
 # What each use must load, beyond the core: {code run with the module as `m`: parts}
 USES = {
-    "m.zlibVersion(); m.crc32(0, b'x', 1); m.Z_OK": set(),
+    "m.zlibVersion(); m.crc32(0, b'x', 1); m.Z_OK": {"libraries"},
+    "m.Z_OK; m.ZLIB_VERSION": set(),
     "m.struct_winsize(ws_row=24)": {"records"},
     "m.z_stream()": {"records", "callbacks"},  # its zalloc and zfree are function pointers
-    "m.qsort((ctypes.c_int * 2)(2, 1), 2, 4, lambda a, b: 0)": {"callbacks"},
-    "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"variadic"},
-    "m.EVP_MD_CTX_get_size": {"macros"},
+    "m.qsort((ctypes.c_int * 2)(2, 1), 2, 4, lambda a, b: 0)": {"libraries", "callbacks"},
+    "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"libraries", "variadic"},
+    "m.EVP_MD_CTX_get_size": {"libraries", "macros"},
     "m.__lazybind__.names()": {"tools"},
     "m.__lazybind__.IOC(0, 1, 2, 3)": {"kernel"},
-    "m.div(7, 2)": {"records", "abi"},  # div_t by value: a call libffi may pass wrongly
+    "m.div(7, 2)": {"libraries", "records", "abi"},  # div_t by value: libffi may pass it wrongly
 }
 
 PROBE = """

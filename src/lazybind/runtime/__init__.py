@@ -1,8 +1,8 @@
 """lazybind runtime: what a generated module runs on first use. Standard library only.
 
 A generated module carries the runtime's source in its data section, one section a part: core.py
-(finding names, functions, variables, constants, plain types, libraries; the module file's format
-is described there), then records, callbacks, variadic, macros, tools, kernel, compiled and abi.
+(finding names, functions, variables, constants, plain types), then libraries, records,
+callbacks, variadic, macros, tools, kernel, compiled and abi.
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
 core's names and the core calls a part's functions only after loading it. So a program that calls
@@ -11,11 +11,68 @@ two functions builds no record machinery, no callback thunk and no `__lazybind__
 Imported as `lazybind.runtime` (by lazybind itself, tests and tools), this package runs every part
 into its own namespace, in that order, from the files beside this one, so the same names are
 found here as in a module's runtime.
+
+The module file: the one description of its format (lazybind.emit.tables and .module write it,
+runtime/core.py reads it).
+
+The code the module runs at import is a banner and two functions. Everything else is comment
+lines: the data, in sections. A section is a line `#@NAME` then its lines, each behind a
+two-character prefix (`#|` for runtime source, `#:` for tables). The first function's default
+argument `_at` is the directory: for each section, `NAME:START,END,LINE` (byte offsets of its
+first line and of its end in the file, and the number of its first line), and `count:N`, the
+number of declarations. Numbers are fixed-width, so the directory's own length is known before
+the offsets are. Byte offsets within a section below count from its first line's prefix.
+
+* runtime:PART  the source of each runtime part, `#|`-prefixed; compiled on first need, its
+           bytecode cached in __pycache__ when the directory is writable.
+* names    one line per declaration, `NAME INDEX KINDREF`: grouped by hash bucket. INDEX (base
+           36) numbers the declarations in name order (code point order): records (R<index>),
+           aliases, macro calls, `lines`, `locations` and the compiled extension count in it.
+           KINDREF is the kind (one base-36 digit: KIND_* below) then `ref` (base 36): the byte
+           offset of a spec in `specs`, except for an alias (a macro naming a function or
+           variable), whose ref is the INDEX of the declaration it names.
+* buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
+           offset in `names` of its first line. A name is in bucket
+           int.from_bytes(UTF-8 name, "little") % B.
+* lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
+* locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
+* specs    one spec per line, interned (a repeated type is one spec):
+    types      p<primitive>        a PRIMITIVES name of lazybind.ir
+               *<ref> / &<ref>     pointer to a type (& when the pointee is const)
+               [<n>]<ref>, []<ref> array of n elements, or of unknown length
+               F<ref>:<ref>,...    function: result, then parameters; V... when variadic
+               R<index>            the record whose INDEX is <index>
+               U<size>,<align>,<hex of spelling>   a type ctypes cannot express
+               A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
+    records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
+               ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
+               or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
+    values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+               a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
+    macro calls C<index of the function>:<number of parameters>[:<type ref of the pointer
+               type the macro casts the result to>], then each argument of the call, in prefix
+               order: ;p<parameter number>, ;P<parameter number> (cast to the parameter type it
+               is passed as), ;v<value>, or ;c<index>/<number of arguments> (;k...: cast)
+               followed by that call's own arguments (a function-like macro calling a function)
+* files    the header names the locations refer to, one per line.
+* libraries one per line: the name given to --library, a tab, the soname found at generation.
+* target   (with --target) the triple: on a machine of another architecture only the constants
+           are usable, everything else raises UnsupportedTypeError.
+* compiled (with --compiled) one line: the name of the module's extension (the compiled fast path,
+           lazybind.emit.extension), a tab, the digest the extension must carry to be used.
+* docs     (with --docstrings) base64 of zlib-compressed JSON {index: the function's header
+           comment}, decoded the first time a function's __doc__ is asked for.
+* meta     one line of JSON: generator version, libraries, headers, the options to compile them
+           again, and `layouts`: which C compiler confirmed the record layouts at generation (or
+           why none did). Read only when `__lazybind__` is asked about them.
+
+With --data-file, OUT.py holds the banner and a stub that runs the first bytes of OUT.lazybind
+(the same two functions), and OUT.lazybind everything else; the offsets are that file's.
 """
 
 from pathlib import Path
 
-PARTS = ("core", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
+PARTS = ("core", "libraries", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
 
 
 def part_source(part: str) -> str:

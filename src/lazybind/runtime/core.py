@@ -2,9 +2,10 @@
 a name in the module's tables, reading only the few bytes that lookup needs, and builds a
 function, variable, constant or plain type. Standard library only.
 
-The runtime is parts that share one namespace (see lazybind/runtime/__init__.py): this core, and
-records, callbacks, variadic, macros, tools, kernel, compiled and abi, each compiled the first time
-something needs it. A part's functions and Binding methods are looked up at call time; the core
+The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
+describes the module file this core reads): this core, and libraries, records, callbacks,
+variadic, macros, tools, kernel, compiled and abi, each compiled the first time something needs
+it. A part's functions and Binding methods are looked up at call time; the core
 loads a part before it calls into it (`_need`, or a Binding method the part provides, which
 Binding.__getattr__ finds). Must not import any module but the standard library's, and nothing
 the core can do without (a library needs ctypes; marshal and _thread are there already).
@@ -15,62 +16,6 @@ import os
 import sys
 import _thread
 
-# The module file, the one description of its format (lazybind.emit writes what is read here; a
-# comment, not a docstring, so that a module's runtime does not carry it in memory):
-#
-# The code the module runs at import is a banner and two functions. Everything else is comment
-# lines: the data, in sections. A section is a line `#@NAME` then its lines, each behind a
-# two-character prefix (`#|` for runtime source, `#:` for tables). The first function's default
-# argument `_at` is the directory: for each section, `NAME:START,END,LINE` (byte offsets of its
-# first line and of its end in the file, and the number of its first line), and `count:N`, the
-# number of declarations. Numbers are fixed-width, so the directory's own length is known before
-# the offsets are. Byte offsets within a section below count from its first line's prefix.
-#
-# * runtime:PART  the source of each runtime part, `#|`-prefixed; compiled on first need, its
-#            bytecode cached in __pycache__ when the directory is writable.
-# * names    one line per declaration, `NAME INDEX KINDREF`: grouped by hash bucket. INDEX (base
-#            36) numbers the declarations in name order (code point order): records (R<index>),
-#            aliases, macro calls, `lines`, `locations` and the compiled extension count in it.
-#            KINDREF is the kind (one base-36 digit: KIND_* below) then `ref` (base 36): the byte
-#            offset of a spec in `specs`, except for an alias (a macro naming a function or
-#            variable), whose ref is the INDEX of the declaration it names.
-# * buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
-#            offset in `names` of its first line. A name is in bucket
-#            int.from_bytes(UTF-8 name, "little") % B.
-# * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
-# * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
-# * specs    one spec per line, interned (a repeated type is one spec):
-#     types      p<primitive>        a PRIMITIVES name of lazybind.ir
-#                *<ref> / &<ref>     pointer to a type (& when the pointee is const)
-#                [<n>]<ref>, []<ref> array of n elements, or of unknown length
-#                F<ref>:<ref>,...    function: result, then parameters; V... when variadic
-#                R<index>            the record whose INDEX is <index>
-#                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
-#                A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
-#     records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
-#                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
-#                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
-#     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
-#                a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
-#     macro calls C<index of the function>:<number of parameters>[:<type ref of the pointer
-#                type the macro casts the result to>], then each argument of the call, in prefix
-#                order: ;p<parameter number>, ;P<parameter number> (cast to the parameter type it
-#                is passed as), ;v<value>, or ;c<index>/<number of arguments> (;k...: cast)
-#                followed by that call's own arguments (a function-like macro calling a function)
-# * files    the header names the locations refer to, one per line.
-# * libraries one per line: the name given to --library, a tab, the soname found at generation.
-# * target   (with --target) the triple: on a machine of another architecture only the constants
-#            are usable, everything else raises UnsupportedTypeError.
-# * compiled (with --compiled) one line: the name of the module's extension (the compiled fast path,
-#            lazybind.emit.extension), a tab, the digest the extension must carry to be used.
-# * docs     (with --docstrings) base64 of zlib-compressed JSON {index: the function's header
-#            comment}, decoded the first time a function's __doc__ is asked for.
-# * meta     one line of JSON: generator version, libraries, headers, the options to compile them
-#            again, and `layouts`: which C compiler confirmed the record layouts at generation (or
-#            why none did). Read only when `__lazybind__` is asked about them.
-#
-# With --data-file, OUT.py holds the banner and a stub that runs the first bytes of OUT.lazybind
-# (the same two functions), and OUT.lazybind everything else; the offsets are that file's.
 
 (KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS,
  KIND_MACRO_CALL) = range(8)
@@ -379,6 +324,7 @@ class Binding:
             with self._lock:
                 library = self._libraries[number]
                 if library is None:
+                    _need("libraries")
                     library = open_library(self._library_specs[number])
                     if self._data.has("docs") and library is not ctypes.pythonapi:
                         # this CDLL's own function class: its functions' help() shows the header
@@ -532,7 +478,7 @@ def _prototype(function, restype, argtypes, errcheck):
 
 
 def _value(spec):
-    """A constant from its value spec (see the format above)."""
+    """A constant from its value spec (the format: lazybind/runtime/__init__.py)."""
     tag, text = spec[0], spec[1:]
     if tag == "i" or tag == "a":
         return int(text)
@@ -553,70 +499,6 @@ _MATERIALIZERS = {
     KIND_ALIAS: Binding._alias,
     KIND_MACRO_CALL: lambda binding, index, name, ref: binding._macro_call(index, name, ref),
 }
-
-
-# -- libraries ---------------------------------------------------------------------------------
-
-def open_library(spec):
-    """Open a library described by {"name": ..., "soname": ...}: the LAZYBIND_LIB_<NAME> variable,
-    then the name as given (a path or soname), then the soname seen at generation time, then
-    lib<name>.so and lib<name>.so.* in the usual directories; ctypes.util last. "@python" is the
-    running interpreter itself."""
-    name = spec["name"]
-    if name == "@python":
-        # The running interpreter's own C API: its functions must be called holding the GIL,
-        # which PyDLL (ctypes.pythonapi) does and CDLL does not.
-        return ctypes.pythonapi
-    variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
-    tried = []
-    for candidate in _library_candidates(name, spec.get("soname"), os.environ.get(variable)):
-        try:
-            library = ctypes.CDLL(candidate)
-        except OSError as error:
-            tried.append("%s (%s)" % (candidate, error))
-            continue
-        return library
-    if "/" not in name and ".so" not in name:
-        from ctypes import util
-
-        found = util.find_library(name)
-        if found:
-            try:
-                return ctypes.CDLL(found)
-            except OSError as error:
-                tried.append("%s (%s)" % (found, error))
-        else:
-            tried.append("ctypes.util.find_library(%r): not found" % name)
-    raise LibraryNotFoundError(
-        "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
-
-
-def _library_candidates(name, soname, from_environment):
-    """What to try, best first; the directories are listed only when the names fail."""
-    if from_environment:
-        yield from_environment
-    if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
-        yield name
-        return
-    if soname:
-        yield soname
-    yield "lib%s.so" % name
-    yield from _scan_library_dirs(name)
-
-
-def _scan_library_dirs(name):
-    multiarch = getattr(sys.implementation, "_multiarch", "")
-    directories = ["/usr/local/lib", "/lib/" + multiarch, "/usr/lib/" + multiarch,
-                   "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
-    prefix = "lib%s.so." % name
-    found = []
-    for directory in directories:
-        try:
-            entries = sorted(os.listdir(directory))
-        except OSError:
-            continue
-        found.extend(os.path.join(directory, e) for e in entries if e.startswith(prefix))
-    return found
 
 
 # -- the __lazybind__ object -------------------------------------------------------------------

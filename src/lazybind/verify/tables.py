@@ -2,7 +2,7 @@
 
 Names, kinds, type specs, locations and meta, read with lazybind.runtime's reader (Data), and the
 records' layouts (size, alignment, fields) as the tables hold them; the format is described once,
-at the top of lazybind/runtime/core.py, beside its reader. Must not import lazybind.parse
+in the docstring of lazybind/runtime (the package), beside its reader. Must not import lazybind.parse
 (libclang) nor any module of this package but report.
 """
 
