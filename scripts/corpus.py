@@ -507,6 +507,16 @@ def _lazybind_version() -> str:
         return "?"
 
 
+def _windows_section(path: str) -> str:
+    """The Windows section an earlier `--target` run spliced below the Linux part of `path`,
+    kept when the Linux part is written again."""
+    import corpus_windows  # beside this script
+
+    text = Path(path).read_text() if Path(path).exists() else ""
+    at = text.find(corpus_windows.MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=None, help="a deterministic sample of N headers")
@@ -543,7 +553,7 @@ def main(argv: Optional[List[str]] = None) -> int:
               file=sys.stderr, flush=True)
 
     run = run_corpus(args.root, args.sample, args.jobs, args.timeout, progress)
-    Path(args.out).write_text(render(run, command.strip()))
+    Path(args.out).write_text(render(run, command.strip()) + _windows_section(args.out))
     if args.json:
         Path(args.json).write_text(json.dumps(run, indent=1))
     bad = sum(failed(r) for r in run["results"])
