@@ -14,7 +14,8 @@ same functions. Every child imports ctypes first (both sides need it), then meas
   what it traces);
 - *further*: in a module warmed by those two names, the first access of each of 50 other
   functions of ssl.h taking and giving ints, strings, `SSL *` and `SSL_CTX *` (types any module
-  builds once), per function; hand: `getattr(lib, name)` + restype + argtypes for the same names.
+  builds once): the median of the 50; hand: `getattr(lib, name)` + restype + argtypes for the
+  same names.
 
 Medians over --runs processes of each kind, interleaved. The full suite (run.py) shows these
 figures in RESULTS.md's "First use" table; this script prints them alone.
@@ -62,10 +63,12 @@ import ctypes, sys, time
 sys.path.insert(0, {directory!r})
 {body}
 names = {names!r}
-started = time.perf_counter_ns()
+times = []
 for name in names:
+    started = time.perf_counter_ns()
 {each}
-print((time.perf_counter_ns() - started) // len(names))
+    times.append(time.perf_counter_ns() - started)
+print(sorted(times)[len(times) // 2])
 """
 
 

@@ -264,16 +264,16 @@ class Binding:
             try:
                 restype = self.result_ctype(int(result))
                 argtypes = tuple([self.param_ctype(int(p)) for p in params.split(",") if p])
-                if type(restype) in _RECORD_TYPES or not _RECORD_TYPES.isdisjoint(map(type, argtypes)):
+                kinds = set(map(type, argtypes))
+                kinds.add(type(restype))
+                if not _RECORD_TYPES.isdisjoint(kinds):
                     _need("abi")  # a record by value: a call libffi may pass wrongly
                     _record_misrouted(self, restype, argtypes)
             except UnsupportedTypeError as error:
                 raise UnsupportedTypeError("%s: %s" % (name, error)) from None
             # only calls that take callbacks pay for re-raising a callback's exception (a callback
             # type was built: the callbacks part is there)
-            errcheck = None
-            if any(getattr(t, "_lazybind_callback_", False) for t in argtypes):
-                errcheck = _reraise_callback_error
+            errcheck = _reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds else None
             signature = self._signatures[ref] = (restype, argtypes, errcheck)
         return signature
 
@@ -459,6 +459,7 @@ class Binding:
 # compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every
 # signature a module uses comes through here
 _RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
+_FUNCTION_POINTER_TYPE = type(ctypes.CFUNCTYPE(None))  # the class of a callback parameter's type
 
 
 def _function_pointer(library, name):
