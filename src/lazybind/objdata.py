@@ -176,3 +176,13 @@ def error_blocks(stderr: str, source_name: str, by_line: Dict[int, int]
         if ours and int(match["line"]) in by_line:
             blocks[-1][1].append(by_line[int(match["line"])])
     return blocks
+
+
+# a stdcall symbol as i686 Windows compilers decorate it, `_Name@N` (`__imp__Name@N` for a
+# dllimport reference), in an object file's symbol or string table
+_DECORATED = re.compile(rb"_([A-Za-z_][A-Za-z0-9_]*)@([0-9]+)")
+
+
+def decorated_symbols(data: bytes) -> Dict[str, int]:
+    """{function name: its arguments' stack bytes} of the stdcall symbols an object refers to."""
+    return {match.group(1).decode(): int(match.group(2)) for match in _DECORATED.finditer(data)}

@@ -23,6 +23,19 @@ def test_windows_h_is_verified_by_each_cross_compiler(windows):
         assert report.counts["records"] > 2000 and report.counts["fields"] > 10000, report.summary()
         assert report.counts["constants"] > 20000, report.summary()
         assert declarations.layouts.startswith(f"confirmed by the C compiler (gcc, {target})")
+        if target == X86:  # every function's convention and argument bytes, from gcc's symbols
+            assert report.counts["functions"] > 6000, report.summary()
+
+
+def test_a_stdcall_function_made_cdecl_is_a_mismatch(windows, tmp_path):
+    text = windows(X86)[0].read_text()
+    start = text.index("\n#@specs\n")
+    at = text.index("\n#:W", start)  # one stdcall signature (interned: shared by functions)
+    tampered = tmp_path / "tampered.py"
+    tampered.write_text(text[:at] + "\n#:F" + text[at + 4:])
+    report = lazybind.check(str(tampered))
+    assert report.mismatches and all("module cdecl" in m.message and "C stdcall" in m.message
+                                     for m in report.mismatches), report.text()
 
 
 def test_llp64_and_the_records_the_example_prints(windows, tmp_path):

@@ -344,6 +344,14 @@ class Comparer:
         if c_value != value:
             self.mismatch(probe, f"C value {c_value!r}, module value {value!r}")
 
+    def _c(self, probe, words):
+        """A function on i686 Windows: stdcall with these argument bytes, or cdecl (-1)."""
+        stack, (_, expected) = int(words[0]), probe.data
+        self.report.counts["functions"] = self.report.counts.get("functions", 0) + 1
+        describe = lambda n: "cdecl" if n < 0 else f"stdcall, {n} bytes of arguments"  # noqa: E731
+        if stack != expected:
+            self.mismatch(probe, f"C {describe(stack)}, module {describe(expected)}")
+
     def _n(self, probe, words):
         null = int(words[1])  # words[0]: the type kind the probe printed, unused here
         self.report.counts["constants"] += 1

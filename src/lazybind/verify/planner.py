@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from .. import runtime as rt
+from . import conventions
 from .program import Probe
 from .report import Finding
 from .tables import Record, Tables
@@ -41,6 +42,9 @@ class Planner:
                 self._constant(index, ref)
             elif self.with_types and kind in (rt.KIND_TYPEDEF, rt.KIND_ENUM, rt.KIND_VARIABLE):
                 self._type(index, kind, ref)
+        if self.with_values and conventions.applies(self.tables.meta.get("compile", {}).get(
+                "target", "")):
+            self.probes.extend(conventions.probes(tables))  # i686 Windows: stdcall or cdecl
 
     def skip(self, index: int, subject: str, reason: str) -> None:
         self.skipped.append(Finding(self.tables.location(index), subject, reason))

@@ -37,7 +37,7 @@ _MAX_ROUNDS = 4
 class Probe:
     """One line of C holding one item's numbers, and what it is about."""
 
-    kind: str  # r record, f field, b bitfield, t type size, i/d/s/w/n/a constants
+    kind: str  # r record, f field, b bitfield, t type size, i/d/s/w/n/a constants, c function
     index: int  # entry index (the record for fields)
     subject: str
     code: str  # one line of C, `{id}` (and `{id1}`) standing for its items' numbers
@@ -132,8 +132,9 @@ class Program:
         the items, then one table of the rows."""
         out = ["#include <stddef.h>", *self.headers, _PRELUDE]
         lines: List[Tuple[str, int]] = []  # (text, probe number or -1)
-        layout = [(n, p) for n, p in probes if p.kind in "rfb"]
-        values = [(n, p) for n, p in probes if p.kind not in "rfb"]
+        # functions too: `#define VarI8FromInt VarI8FromI4` must not stand for the function
+        layout = [(n, p) for n, p in probes if p.kind in "rfbc"]
+        values = [(n, p) for n, p in probes if p.kind not in "rfbc"]
         # `defined` cannot be #undef'd (a record may still have a member of that name)
         members = sorted({m for _, p in layout for m in p.members} - {"defined"})
         for member in members:
@@ -150,9 +151,14 @@ class Program:
         with tempfile.TemporaryDirectory(prefix="lazybind-check-") as directory:
             data, rejected = self._compile(probes, os.path.join(directory, _SOURCE_NAME))
         items = objdata.read_items(data)
+        decorated = objdata.decorated_symbols(data) if any(p.kind == "c" for p in probes) else {}
         outputs: Dict[int, list] = {}
         for number, probe in enumerate(probes):
-            if number not in rejected and number in items:
+            if number in rejected:
+                continue
+            if probe.kind == "c":  # a function: the stack bytes its symbol says (-1: cdecl)
+                outputs[number] = [decorated.get(probe.data[0], -1)]
+            elif number in items:
                 outputs[number] = _words(probe.kind, items[number])
         return outputs, rejected
 

@@ -56,8 +56,9 @@ class Report:
         c = self.counts
         inexact = (f", alignment not expressible on this Python: {len(self.inexact)}"
                    if self.inexact else "")
+        functions = f", {c['functions']} functions" if c.get("functions") else ""
         return (f"{self.module}: checked {c['records']} records, {c['fields']} fields, "
-                f"{c['types']} types, {c['constants']} constants against {self.compiler} "
+                f"{c['types']} types, {c['constants']} constants{functions} against {self.compiler} "
                 f"({self.target}) in {self.seconds:.1f} s: {len(self.mismatches)} mismatches, "
                 f"{len(self.refused)} refused, {len(self.skipped)} skipped{inexact}")
 
