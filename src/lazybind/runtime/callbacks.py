@@ -18,7 +18,8 @@ class _Callbacks:
         result, _, params = spec[1:].partition(":")
         restype = self._callback_value(int(result), is_result=True)
         argtypes = [self._callback_value(int(p)) for p in params.split(",") if p]
-        base = ctypes.CFUNCTYPE(restype, *argtypes)
+        factory = ctypes.WINFUNCTYPE if spec[0] == "W" else ctypes.CFUNCTYPE  # W: stdcall
+        base = factory(restype, *argtypes)
 
         def from_param(cls, value):  # a plain function: 3.9's classmethod mishandles a bound one
             return _callback_from_param(cls, value)

@@ -246,7 +246,11 @@ class Binding:
         if slot >= 0:
             return self._symbol(index, name, lambda library, name: self._bind_compiled(
                 slot, library, name, restype, argtypes, errcheck))
-        function = _prototype(self._symbol(index, name, _function_pointer), restype, argtypes, errcheck)
+        lookup = _function_pointer
+        if self.spec(ref)[0] == "W":  # stdcall (i686 Windows): through WinDLL
+            _need("libraries")
+            lookup = _stdcall_pointer
+        function = _prototype(self._symbol(index, name, lookup), restype, argtypes, errcheck)
         if self.spec(ref)[0] == "V":
             _need("variadic")
             wrapper = _variadic(function, name, len(argtypes))
@@ -368,7 +372,7 @@ class Binding:
         if tag == "[":
             length, _, element = spec[1:].partition("]")
             return self.ctype(int(element)) * (int(length) if length else 0)
-        if tag in "FV":
+        if tag in "FVW":
             return self._callback_type(spec)
         if tag == "R":
             return self.record_class(int(spec[1:]))
@@ -384,7 +388,7 @@ class Binding:
             return ctypes.c_char_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_char)
         if pointee[0] in "*&" and self.spec(int(pointee[1:])) == "pchar":
             return ctypes.POINTER(ctypes.c_char_p)  # char **: an array of C strings
-        if pointee == "pvoid" or pointee[0] in "FV":
+        if pointee == "pvoid" or pointee[0] in "FVW":
             return ctypes.c_void_p if pointee == "pvoid" else self.ctype(pointee_ref)
         try:
             if pointee[0] == "R":

@@ -1,12 +1,18 @@
 """lazybind runtime, libraries: finding and opening a module's libraries (the environment
-variable, the name, the soname seen at generation, the usual directories, ctypes.util). Runs in
-the runtime's shared namespace (see core.py), loaded when the first library is opened. Standard
-library only.
+variable, the name, the soname seen at generation, the usual directories, ctypes.util; on Windows
+the DLL by name, through the safe DLL search), and a stdcall view of a library for i686 Windows'
+WINAPI functions. Runs in the runtime's shared namespace (see core.py), loaded when the first
+library is opened. Standard library only.
+
+The Windows branches are not run by this project's CI (there is no Windows there): tests drive
+them with substituted loaders (tests/runtime/test_windows_runtime.py).
 """
 
 import ctypes
 import os
 import sys
+
+_WINDOWS = sys.platform == "win32"
 
 
 def open_library(spec):
@@ -28,7 +34,7 @@ def open_library(spec):
             tried.append("%s (%s)" % (candidate, error))
             continue
         return library
-    if "/" not in name and ".so" not in name:
+    if not _WINDOWS and "/" not in name and ".so" not in name:
         from ctypes import util
 
         found = util.find_library(name)
@@ -47,6 +53,9 @@ def _library_candidates(name, soname, from_environment):
     """What to try, best first; the directories are listed only when the names fail."""
     if from_environment:
         yield from_environment
+    if _WINDOWS:  # LoadLibrary searches the safe way: the application's and system directories
+        yield name if name.lower().endswith(".dll") or "\\" in name or "/" in name else name + ".dll"
+        return
     if "/" in name or ".so" in name or name.endswith(".dylib") or name.endswith(".dll"):
         yield name
         return
@@ -69,3 +78,12 @@ def _scan_library_dirs(name):
             continue
         found.extend(os.path.join(directory, e) for e in entries if e.startswith(prefix))
     return found
+
+
+def _stdcall_pointer(library, name):
+    """The stdcall function `name` of `library` (i686 Windows' WINAPI, a "W" spec): a WinDLL over
+    the same handle makes it; the library itself (a CDLL) makes the cdecl ones."""
+    stdcall = library.__dict__.get("_lazybind_stdcall")
+    if stdcall is None:
+        stdcall = library._lazybind_stdcall = ctypes.WinDLL(library._name, handle=library._handle)
+    return _function_pointer(stdcall, name)

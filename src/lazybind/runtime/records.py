@@ -62,7 +62,7 @@ class _Records:
         name, ref, offset = parts[0], int(parts[1]), int(parts[2])
         bits = int(parts[3]) if len(parts) > 3 else None
         spec = self.spec(ref)
-        if spec[0] in "FV":
+        if spec[0] in "FVW":
             return name, ctypes.c_void_p, offset, bits
         if bits is not None and spec in _BITFIELD_STORAGE:
             # ctypes refuses c_char bitfields and ignores the bit position of c_bool ones

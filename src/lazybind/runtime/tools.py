@@ -62,6 +62,26 @@ class _Tools:
         function = getattr(function, "_ctypes_", function)  # a compiled function's ctypes twin
         return _retyped(function, ctypes.CFUNCTYPE, use_errno=True)
 
+    def with_last_error(self, function, failed=None):
+        """Windows: a variant of a resolved C function whose calls save GetLastError() for
+        ctypes.get_last_error() (the plain function does not: saving it costs every call). With
+        `failed` (e.g. `lambda result: not result`), a call whose result it says is a failure
+        raises ctypes.WinError(ctypes.get_last_error()) instead of returning."""
+        if not hasattr(ctypes, "get_last_error"):
+            raise OSError("with_last_error: GetLastError is Windows'; elsewhere, use with_errno")
+        function = getattr(function, "_ctypes_", function)  # a compiled function's ctypes twin
+        stdcall = not function._flags_ & ctypes._FUNCFLAG_CDECL
+        variant = _retyped(function, ctypes.WINFUNCTYPE if stdcall else ctypes.CFUNCTYPE,
+                           use_last_error=True)
+        if failed is not None:
+            def check(result, called, arguments):
+                if failed(result):
+                    raise ctypes.WinError(ctypes.get_last_error())
+                return result
+
+            variant.errcheck = check
+        return variant
+
     def holding_gil(self, function):
         """A variant of a resolved C function that keeps the GIL during the C call, for short
         calls in a hot loop: releasing the GIL and taking it back costs more than such a call.
