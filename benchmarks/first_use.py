@@ -17,8 +17,8 @@ same functions. Every child imports ctypes first (both sides need it), then meas
   builds once): the median of the 50; hand: `getattr(lib, name)` + restype + argtypes for the
   same names.
 
-Medians over --runs processes of each kind, interleaved. The full suite (run.py) shows these
-figures in RESULTS.md's "First use" table; this script prints them alone.
+Medians over --runs processes of each kind, interleaved. The full suite (run.py) runs this study
+and shows it in RESULTS.md's "First use" table (report.first_use_table); alone, it prints it.
 """
 
 import argparse
@@ -31,6 +31,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import PY, WORK, child_env, log  # noqa: E402
+from report import first_use_table  # noqa: E402
 
 HERE = os.path.join(WORK, "first_use")
 SYNTH_DECLARATIONS = 100_000
@@ -151,28 +152,9 @@ def measure(runs, further):
     return results
 
 
-def table(results):
-    lines = ["| | import + two names | traced memory after | further function |",
-             "|---|--:|--:|--:|"]
-    for name in MODULES:
-        for kind in ("hand", "lazybind"):
-            key = f"{name} {kind}"
-            if f"{key} use" not in results:
-                continue
-            further = results.get(f"{key} further")
-            lines.append("| %s %s | %.2f ms | %.1f KiB | %s |" % (
-                name, kind, results[f"{key} use"] / 1e6, results[f"{key} memory"] / 1024,
-                "%.1f µs" % (further / 1e3) if further else ""))
-    ratios = {
-        "ssl use / hand": results["ssl lazybind use"] / results["ssl hand use"],
-        "ssl memory - hand (KiB)": (results["ssl lazybind memory"] - results["ssl hand memory"]) / 1024,
-        "ssl memory / zlib memory": results["ssl lazybind memory"] / results["zlib lazybind memory"],
-        "synth memory / zlib memory": results["synth lazybind memory"] / results["zlib lazybind memory"],
-        "further / hand": results["ssl lazybind further"] / results["ssl hand further"],
-    }
-    lines.append("")
-    lines += ["- %s: %.2f" % item for item in ratios.items()]
-    return "\n".join(lines), ratios
+def run(runs):
+    """The study, for the suite (run.py) or alone: {measure: median}."""
+    return measure(runs, generate())
 
 
 def main():
@@ -180,13 +162,11 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--json")
     args = parser.parse_args()
-    further = generate()
-    results = measure(args.runs, further)
-    text, ratios = table(results)
-    print(text)
+    results = run(args.runs)
+    print("\n".join(first_use_table(results)))
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"results": results, "ratios": ratios}, out, indent=1)
+            json.dump(results, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-"""The goals of issue 7, each with its target and what this run achieved (a RESULTS.md table).
-Imports formats only."""
+"""The goals of issues 7 and 17, each with its target and what this run achieved (a RESULTS.md
+table). Imports formats only."""
 
 from formats import fmt_bytes, fmt_time
 
 
-def goals_table(gens, imports, floors, firsts, steady, scaling, comments_floor):
+def goals_table(gens, imports, floors, firsts, steady, scaling, comments_floor, first_use=None):
     goals = []
     empty = floors.get("empty_module", {})
     e_t, e_s, e_m = empty.get("import_ns"), empty.get("source_ns"), empty.get("traced")
@@ -81,6 +81,7 @@ def goals_table(gens, imports, floors, firsts, steady, scaling, comments_floor):
         if tool == "lazybind" and key in ("zlib", "ssl") and rec.get("second_ns"):
             g("first call after the library is open (%s: %s)" % (title, calls[1]), "≤ 30 µs",
               fmt_time(rec["second_ns"]), rec["second_ns"] <= 30e3)
+    goals.extend(_first_use_goals(first_use or {}))
     gen = gens.get(("ssl", "lazybind"), {})
     cgen = gens.get(("ssl", "ctypesgen"), {})
     if gen.get("gen_s"):
@@ -88,3 +89,27 @@ def goals_table(gens, imports, floors, firsts, steady, scaling, comments_floor):
           "%.2f s (ctypesgen: %s)" % (gen["gen_s"], "%.2f s" % cgen["gen_s"]
                                       if cgen.get("gen_s") else "—"), gen["gen_s"] <= 2)
     return goals
+
+
+def _first_use_goals(first_use):
+    """Issue 17: first use costs what is used."""
+    if "ssl lazybind use" not in first_use:
+        return []
+    lazy, hand = (lambda what: first_use["ssl lazybind " + what]), (lambda what: first_use["ssl hand " + what])
+    use, above = lazy("use") / hand("use"), lazy("memory") - hand("memory")
+    flat = lazy("memory") / first_use["zlib lazybind memory"]
+    synth = first_use["synth lazybind memory"] / first_use["zlib lazybind memory"]
+    further = lazy("further") / hand("further")
+    return [
+        ("import + first use of two ssl.h functions vs hand ctypes (time)", "≤ 1.5x",
+         "%.2fx (%s vs %s)" % (use, fmt_time(lazy("use")), fmt_time(hand("use"))), use <= 1.5),
+        ("same, traced memory above hand ctypes'", "≤ 128 KiB",
+         "%s (%s vs %s)" % (fmt_bytes(above), fmt_bytes(lazy("memory")), fmt_bytes(hand("memory"))),
+         above <= 128 * 1024),
+        ("memory after first use: ssl.h vs zlib.h; the 100k synthetic header vs zlib.h", "≤ 1.1x",
+         "%.2fx; %.2fx" % (flat, synth), flat <= 1.1 and synth <= 1.1),
+        ("a further function's first access vs hand ctypes' getattr + restype/argtypes", "≤ 2x",
+         "%.2fx (%s vs %s)" % (further, fmt_time(lazy("further")), fmt_time(hand("further"))),
+         further <= 2),
+    ]
+

@@ -31,12 +31,13 @@ def render(data, output, plot_path):
             scaling.append((t["n"], tool, g, imports.get((t["key"], tool), {})))
     plot(plot_path, scaling, floors.get("empty_module", {}))
 
-    goals = goals_table(gens, imports, floors, firsts, steady, scaling, data.get("comments_floor", {}))
+    goals = goals_table(gens, imports, floors, firsts, steady, scaling, data.get("comments_floor", {}),
+                        data.get("first_use", {}))
     info = machine_info(env_info)
     total = data["measure_s"] + time.perf_counter() - t0
     previous = section_in(output)
     write_results(output, settings, info, gens, counts, imports, firsts, floors, steady,
-                  scaling, goals, total)
+                  scaling, goals, total, data.get("first_use", {}))
     write_section(output, previous)  # measured by --compiled; kept across full runs
     log("wrote", rel(output), "and", rel(plot_path), "in %.0f s" % total)
 
@@ -85,8 +86,26 @@ print('zlib %s, sqlite %s, %s, z3 %s' % (z.zlibVersion().decode(), s.sqlite3_lib
     return info
 
 
+def first_use_table(results):
+    """RESULTS.md's "First use" table (benchmarks/first_use.py measures it)."""
+    lines = ["| | import + first use of two names | traced memory after | a further function |",
+             "|---|--:|--:|--:|"]
+    for name, what in (("ssl", "openssl/ssl.h"), ("zlib", "zlib.h"),
+                       ("synth", "synthetic, 100k declarations")):
+        for kind in ("hand", "lazybind"):
+            key = "%s %s" % (name, kind)
+            if key + " use" not in results:
+                continue
+            further = results.get(key + " further")
+            lines.append("| %s, %s | %s | %s | %s |" % (
+                what, "hand-written ctypes" if kind == "hand" else kind,
+                fmt_time(results[key + " use"]), fmt_bytes(results[key + " memory"]),
+                fmt_time(further) if further else ""))
+    return lines
+
+
 def write_results(path, settings, info, gens, counts, imports, firsts, floors, steady, scaling,
-                  goals, total_s):
+                  goals, total_s, first_use=None):
     L = []
     w = L.append
     w("# lazybind benchmarks")
@@ -129,7 +148,7 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
                     row.append(ratio(v, base))
         w("| " + " | ".join(row) + " |")
     w("")
-    w("## Goals of issue 7")
+    w("## Goals (issues 7 and 17)")
     w("")
     w("| goal | target | achieved | |")
     w("|---|---|---|---|")
@@ -137,6 +156,19 @@ def write_results(path, settings, info, gens, counts, imports, firsts, floors, s
         w("| %s | %s | %s | %s |" % (name, target, achieved,
                                      "met" if ok else ("not met" if ok is False else "n/a")))
     w("")
+    if first_use:
+        w("## First use")
+        w("")
+        w("Import plus the first access of two names in a fresh process (ctypes imported first,"
+          " bytecode compiled), the traced memory after it (tracemalloc, separate processes), and"
+          " the median first access of 50 further functions of ssl.h in a warm module, beside"
+          " hand-written ctypes doing the same: `CDLL` of the libraries and `restype`/`argtypes`"
+          " of the same functions (benchmarks/first_use.py, medians of %d processes). Hand"
+          " ctypes' zlib row is small because Python itself has loaded libz." % settings.first_use_runs)
+        w("")
+        for line in first_use_table(first_use):
+            w(line)
+        w("")
     w("## Method")
     w("")
     w("- **Generation**: wall time of the tool's command line (a fresh process, so interpreter"

@@ -18,6 +18,7 @@ The one entry point of the suite; the parts, each in its own module:
     suite.py     what is measured: headers, tools, floors, how many runs
     peers.py     the peers installed, and every tool's bindings generated
     measure.py   counts, imports, first calls, steady calls (probe.py, steady.py: child processes)
+    first_use.py import + first use of two names, and a further name, beside hand ctypes
     report.py    RESULTS.md from the measurements (with goals.py, plot.py, report_compiled.py)
     compiled.py  the compiled fast path, measured on its own (--compiled)
     common.py    paths, the log, running a child process; formats.py: how figures are written
@@ -31,6 +32,7 @@ import subprocess
 import time
 
 import compiled
+import first_use
 import measure
 import peers
 import report
@@ -85,8 +87,10 @@ def full_run(settings):
     imports, floors = measure.imports_and_floors(gens, cffi_api_error, settings)
     firsts = measure.first_calls(gens, imports, cffi_api_error, settings)
     steady = measure.steady_calls(settings)
+    log("first use: import + two names, a further function")
+    first = first_use.run(settings.first_use_runs)
     return dict(quick=settings.quick, gens=gens, counts=counts, imports=imports, floors=floors,
-                firsts=firsts, steady=steady, env_info=env_info,
+                firsts=firsts, steady=steady, env_info=env_info, first_use=first,
                 comments_floor=measure.comments_compile_floor(gens.get(("ssl", "lazybind"), {})),
                 measure_s=time.perf_counter() - started)
 

@@ -73,6 +73,7 @@ class Settings:
         self.source_runs = 5 if quick else 9
         self.mem_runs = 1 if quick else 3
         self.first_runs = 5 if quick else 9
+        self.first_use_runs = 8 if quick else 30
         self.slow_ns = 0.2e9        # an import slower than this gets 3 timed runs, no tracemalloc
         self.steady_repeats = 3 if quick else 7
         self.module_budget = 8.0     # seconds of first-call runs per module
