@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
 from .. import ir, toolchain
@@ -59,6 +60,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     collector.complete([a.target for a in macro_results.aliases]
                        + [t for call in macro_results.calls for t in call.targets()])
     collector.elsewhere.clear()
+    macro_results = _named_targets(macro_results, set(collector.functions) | set(collector.variables))
     del tu  # libclang's AST is large: freed before the selection (macro probes parsed meanwhile)
     headers = tuple(
         ir.Header(name, hashlib.sha256(read_file(path)).hexdigest())
@@ -78,6 +80,16 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     )
 
 
+def _named_targets(results, known):
+    """The macro results without the aliases and calls of functions the collector left out
+    (with --scope named, another file's static inline `sprintf` was only known by name)."""
+    aliases = tuple(a for a in results.aliases if a.target in known)
+    calls = tuple(c for c in results.calls if all(t in known for t in c.targets()))
+    if len(aliases) == len(results.aliases) and len(calls) == len(results.calls):
+        return results
+    return replace(results, aliases=aliases, calls=calls)
+
+
 def _named_only(tu, options: Options, main_path: str):
     """With --scope named, the files of the named headers (only their declarations are collected,
     and the types they need); None otherwise, or when a named header is not found among the main
@@ -91,7 +103,9 @@ def _named_only(tu, options: Options, main_path: str):
 
 
 def compiler_args(options: Options) -> List[str]:
-    args = ["-x", "c", "-std=gnu17", "-fparse-all-comments", "-fretain-comments-from-system-headers"]
+    args = ["-x", "c", "-std=gnu17", "-fparse-all-comments", "-fretain-comments-from-system-headers",
+            # an error since clang 16, a warning for gcc, whose answer wins (mingw's scardssp.h)
+            "-Wno-error=implicit-int"]
     if options.target:
         args += ["-target", options.target]
         if toolchain.header_search(options.target):
