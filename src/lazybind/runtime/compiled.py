@@ -26,9 +26,8 @@ class _Compiled:
         fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes, errcheck))
         if library is ctypes.pythonapi:
             return fallback.function()  # the C API is called holding the GIL; the extension drops it
-        # the extension calls the callback check only for functions taking callbacks: errcheck
-        check = errcheck or _prototype
-        context = (fallback, _marker(restype), ctypes.Array, check, slot, True) + tuple(
+        # the extension calls the callback check (errcheck) only for functions taking callbacks
+        context = (fallback, _marker(restype), ctypes.Array, errcheck, slot, True) + tuple(
             _marker(t) for t in argtypes)  # the layout compiled_prelude.c describes
         function = self._extension.bind(library._handle, context)
         return fallback.function() if function is None else function
@@ -83,6 +82,15 @@ def load_extension(module_file, compiled):
     except ImportError:
         return None
     return extension if getattr(extension, "TABLES", None) == digest else None
+
+
+def _prototype(function, restype, argtypes, errcheck):
+    """A ctypes function given its result and parameter types."""
+    function.restype = restype
+    function.argtypes = argtypes
+    if errcheck is not None:
+        function.errcheck = errcheck
+    return function
 
 
 _mix_in(Binding, _Compiled)

@@ -240,18 +240,23 @@ class Binding:
             return value
 
     def _function(self, index, name, ref):
-        restype, argtypes, errcheck = self._signature(ref, name)
-        extension = self._extension if self._extension is not _ABSENT else self.extension()
-        slot = -1 if extension is None else extension.slot(index)
-        if slot >= 0:
-            return self._symbol(index, name, lambda library, name: self._bind_compiled(
-                slot, library, name, restype, argtypes, errcheck))
-        lookup = _function_pointer
-        if self.spec(ref)[0] == "W":  # stdcall (i686 Windows): through WinDLL
+        restype, argtypes, errcheck, tag = self._signature(ref, name)
+        if self._extension is not None:  # a module with a compiled fast path
+            extension = self.extension()
+            slot = -1 if extension is None else extension.slot(index)
+            if slot >= 0:
+                return self._symbol(index, name, lambda library, name: self._bind_compiled(
+                    slot, library, name, restype, argtypes, errcheck))
+        if tag == "W":  # stdcall (i686 Windows): through WinDLL
             _need("libraries")
-            lookup = _stdcall_pointer
-        function = _prototype(self._symbol(index, name, lookup), restype, argtypes, errcheck)
-        if self.spec(ref)[0] == "V":
+            function = self._symbol(index, name, _stdcall_pointer)
+        else:
+            function = self._symbol(index, name, _function_pointer)
+        function.restype = restype
+        function.argtypes = argtypes
+        if errcheck is not None:
+            function.errcheck = errcheck
+        if tag == "V":
             _need("variadic")
             wrapper = _variadic(function, name, len(argtypes))
             if self._data.has("docs"):
@@ -260,11 +265,12 @@ class Binding:
         return function
 
     def _signature(self, ref, name):
-        """(result type, parameter types, errcheck) of the function spec at `ref`, built once and
-        shared by every function of that signature: specs are interned."""
+        """(result type, parameter types, errcheck, tag: F, V or W) of the function spec at `ref`,
+        built once and shared by every function of that signature: specs are interned."""
         signature = self._signatures.get(ref)
         if signature is None:
-            result, _, params = self.spec(ref)[1:].partition(":")
+            spec = self.spec(ref)
+            result, _, params = spec[1:].partition(":")
             try:
                 restype = self.result_ctype(int(result))
                 argtypes = tuple([self.param_ctype(int(p)) for p in params.split(",") if p])
@@ -278,7 +284,7 @@ class Binding:
             # only calls that take callbacks pay for re-raising a callback's exception (a callback
             # type was built: the callbacks part is there)
             errcheck = _reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds else None
-            signature = self._signatures[ref] = (restype, argtypes, errcheck)
+            signature = self._signatures[ref] = (restype, argtypes, errcheck, spec[0])
         return signature
 
     def _variable(self, index, name, ref):
@@ -470,15 +476,6 @@ def _function_pointer(library, name):
     """`library[name]` without CDLL.__getitem__'s Python frame (AttributeError when absent)."""
     function = library._FuncPtr((name, library))
     function.__name__ = name
-    return function
-
-
-def _prototype(function, restype, argtypes, errcheck):
-    """A ctypes function given its result and parameter types."""
-    function.restype = restype
-    function.argtypes = argtypes
-    if errcheck is not None:
-        function.errcheck = errcheck
     return function
 
 
