@@ -1,6 +1,7 @@
 """Verification against the C compiler: the numbers a generated module holds, checked by `cc`.
 
-Two callers, one mechanism (a C program of probes that the compiler builds and runs):
+Two callers, one mechanism (a C program of probes the compiler folds into an object file, whose
+numbers are read back: nothing is linked or run):
 
 - generation (lazybind.api.render): `confirm_layouts` has the compiler confirm every record's
   layout in the tables, and `refusals_at_use` finds, with the module's own runtime, what ctypes
@@ -12,8 +13,8 @@ The modules, by job; each imports only modules listed above it:
 
     report.py      CheckError, Finding, Report: what a check says
     tables.py      a generated module's tables, read without importing it
-    program.py     the C probe program and its compiler run: finding the (cross) compiler,
-                   writing, compiling and running the program, parsing its output
+    program.py     the C probe program: finding the (cross) compiler, writing and compiling the
+                   program, reading its numbers out of the object file
     planner.py     tables -> probes, one line of C each, and what is left out and why
     compare.py     a probe's output against the imported module or the tables
     generation.py  confirm_layouts, refusals_at_use
