@@ -88,7 +88,8 @@ def _row(run: dict) -> str:
     tried = len(results) or 1
     return (f"| {run['target']} | {run['not_standalone']} | {len(results)} | {c['generated']} | "
             f"{c['verified']} ({100 * c['verified'] / tried:.1f}%) | {c['records']} | "
-            f"{c['fields']} | {c['constants']} | {c['values']} | {c['foreign']} | {c['failed']} | "
+            f"{c['fields']} | {c['constants']} | {c['functions']} | {c['values']} | "
+            f"{c['foreign']} | {c['failed']} | "
             f"{run['seconds']:.0f} s |")
 
 
@@ -109,9 +110,11 @@ def render(runs: List[dict], command: str) -> str:
            "which compiles the probes to an object file that is read, never run. *verified* = "
            "zero mismatches: sizes, alignments, offsets and bit positions of every record, and "
            "every constant (wide strings included). No Windows runtime is executed here.", "",
+           "*functions*: on i686, each function's convention and argument bytes, against the "
+           "symbols gcc decorates (`_CreateFileA@28`: stdcall).", "",
            "| target | not standalone | tried | generated | verified | records | fields | "
-           "constants | names accessed | foreign | failed | wall time |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+           "constants | functions | names accessed | foreign | failed | wall time |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     out += [_row(run) for run in runs]
     out += ["", "## Windows: failed, with the first error", ""]
     bad = [(run["target"], r) for run in runs for r in run["results"] if corpus.failed(r)]
