@@ -36,6 +36,8 @@ struct packed_inside { char c; int i __attribute__((packed)); } __attribute__((a
 struct holder { char c; struct packed_inside p; };
 typedef int aligned_int __attribute__((aligned(8)));
 union __attribute__((aligned(4))) small_union { char c[3]; };
+typedef float v4sf __attribute__((vector_size(16)));  /* no ctypes type: storage, aligned as C */
+struct holds_vector { char c; v4sf v; };
 """
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -63,6 +65,7 @@ def test_check_agrees_with_cc_and_counts_what_this_python_cannot_express(generat
     assert _inexact(report) == sorted(expected), report.text()
     assert f"alignment not expressible on this Python: {len(expected)}" in report.summary()
     assert "struct under_pack4" in report.checked and "typedef desc_t" in report.checked
+    assert "typedef v4sf" in report.checked and "struct holds_vector" in report.checked
 
 
 def test_generation_warns_about_each_inexact_name(generated):

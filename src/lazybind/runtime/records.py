@@ -93,11 +93,16 @@ class _Records:
 
     @staticmethod
     def _unsupported_type(spelling, size, align):
-        """Storage of the right size for a type ctypes lacks: fine inside a record, refused by
-        value (the marker `_lazybind_unsupported_` says so)."""
-        return type(spelling, (ctypes.Structure,), {
-            "_fields_": [("_storage", ctypes.c_ubyte * size)], "_spelling_": spelling,
-            "_lazybind_unsupported_": True})
+        """Storage of the right size and alignment for a type ctypes lacks (a vector, _Complex):
+        fine inside a record, refused by value (the marker `_lazybind_unsupported_` says so)."""
+        attributes = {"_fields_": [("_storage", ctypes.c_ubyte * size)]}
+        if align > 1:
+            attributes = _raise_alignment(attributes, None, align) or attributes
+        cls = type(spelling, (ctypes.Structure,), {k: v for k, v in attributes.items()
+                                                    if k != "_fields_"})
+        cls._spelling_, cls._lazybind_unsupported_ = spelling, True
+        cls._fields_ = attributes["_fields_"]
+        return cls
 
 
 def _lay_out(cls, fields, size, align, is_union):
