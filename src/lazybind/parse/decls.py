@@ -369,7 +369,10 @@ class DeclarationCollector:
                                calling_convention(ctype))
 
     def _no_prototype(self, ctype: Type) -> ir.CType:
-        return ir.FunctionType(self.convert(ctype.get_result()), (), True)
+        convention = calling_convention(ctype)
+        if convention == "stdcall":  # `WINBOOL WINAPI F ();`: the callee pops, so no extras
+            return ir.FunctionType(self.convert(ctype.get_result()), (), False, convention)
+        return ir.FunctionType(self.convert(ctype.get_result()), (), True, convention)
 
 
 # The pieces of a directive as the preprocessor reads them (C11 5.1.1.2 phases 2 and 3). A /* */
