@@ -14,7 +14,6 @@ Windows to run it on.
 import ctypes
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 

@@ -219,9 +219,9 @@ def _words(kind: str, item: objdata.Item) -> list:
     last count negative, i/a kind value, d kind hex, s/w hex of the bytes (UTF-8 for w), n kind
     null."""
     if kind == "b":
-        value = int.from_bytes(item.payload, "little")
-        first = (value & -value).bit_length() - 1 if value else -1
-        return [first, value.bit_length() - 1 if value else -1, bin(value).count("1"), item.aux]
+        bits = int.from_bytes(item.payload, "little")
+        first = (bits & -bits).bit_length() - 1 if bits else -1
+        return [first, bits.bit_length() - 1 if bits else -1, bin(bits).count("1"), item.aux]
     if kind == "d":
         number, value = item.double()
         return [number, value.hex()]
