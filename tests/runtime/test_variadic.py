@@ -114,3 +114,51 @@ def test_ioctl_fionread_fills_a_byref_int(c):
 def test_what_c_cannot_take_is_a_type_error_naming_position_and_type(c, value, message):
     with pytest.raises(TypeError, match=r"^snprintf\(\): " + message):
         c.snprintf(ctypes.create_string_buffer(8), 8, b"%d", value)
+
+
+RECORDS_C = r"""
+#include <stdarg.h>
+struct small { int x, y; };
+struct j { int a0, a1; float g; };
+double take_small(int count, ...) {
+    va_list ap; va_start(ap, count);
+    double total = 0;
+    for (int i = 0; i < count; i++) { struct small s = va_arg(ap, struct small); total += s.x * 10 + s.y; }
+    va_end(ap);
+    return total;
+}
+float take_j(long a, long b, long c, ...) {
+    va_list ap; va_start(ap, c);
+    struct j first = va_arg(ap, struct j); long d = va_arg(ap, long); struct j second = va_arg(ap, struct j);
+    va_end(ap);
+    return first.g * 100 + second.g + (float)(a + b + c + d);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("variadic_records")
+    (directory / "vr.c").write_text(RECORDS_C)
+    (directory / "vr.h").write_text(
+        "struct small { int x, y; };\nstruct j { int a0, a1; float g; };\n"
+        "double take_small(int count, ...);\nfloat take_j(long a, long b, long c, ...);\n")
+    library = directory / "libvr.so"
+    import subprocess
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(directory / "vr.c")],
+                   check=True)
+    from conftest import bind_header
+    return import_path(bind_header(directory, "vr", [str(directory / "vr.h")], library=str(library)))
+
+
+def test_a_record_among_the_variadic_arguments_is_passed_as_c_reads_it(records):
+    s = records.struct_small
+    assert records.take_small(3, s(1, 2), s(3, 4), s(5, 6)) == 12 + 34 + 56
+
+
+def test_a_record_libffi_would_pass_wrongly_among_them_is_refused(records):
+    """issue 16's struct J, now after the fixed parameters: the second one would take the last
+    integer register with a vector register in use (libffi < 3.4.7 spills it)."""
+    j = records.struct_j
+    with pytest.raises(TypeError, match=r"^take_j: ctypes/libffi passes struct j by value wrongly"):
+        records.take_j(1, 2, 3, j(0, 0, 1.5), 4, j(0, 0, 2.5))

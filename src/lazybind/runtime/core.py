@@ -258,7 +258,7 @@ class Binding:
             function.errcheck = errcheck
         if tag == "V":
             _need("variadic")
-            wrapper = _variadic(function, name, len(argtypes))
+            wrapper = _variadic(function, name, len(argtypes), self)
             if self._data.has("docs"):
                 wrapper.__doc__ = self.doc_of(name)
             return wrapper

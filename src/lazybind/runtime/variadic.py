@@ -8,14 +8,22 @@ import ctypes
 import os
 
 
-def _variadic(function, name, fixed):
-    """C's default argument promotions for the variable arguments of a `...` function."""
+def _variadic(function, name, fixed, binding):
+    """C's default argument promotions for the variable arguments of a `...` function. A record
+    passed by value among them is checked as a fixed parameter's is (abi.py), in that call."""
 
     def call(*args):
         if len(args) < fixed:
             raise TypeError("%s() takes at least %d arguments (%d given)" % (name, fixed, len(args)))
-        return function(*args[:fixed], *[_promote(value, number, name)
-                                         for number, value in enumerate(args[fixed:], fixed + 1)])
+        extra = [_promote(value, number, name) for number, value in enumerate(args[fixed:], fixed + 1)]
+        if any(type(type(value)) in _RECORD_TYPES for value in extra):
+            _need("abi")
+            try:
+                _record_misrouted(binding, function.restype, tuple(function.argtypes) + tuple(
+                    type(value) for value in extra))
+            except UnsupportedTypeError as error:
+                raise UnsupportedTypeError("%s: %s" % (name, error)) from None
+        return function(*args[:fixed], *extra)
 
     call.__name__ = call.__qualname__ = name
     call.__wrapped__ = function
