@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import lazybind
-from conftest import import_path
+from conftest import bind_text, import_path
 from lazybind import ir
 from lazybind import runtime as rt
 
@@ -107,3 +107,13 @@ def test_windows_modules_on_linux_give_constants_only(windows):
             assert "generated with --target i686-w64-mingw32" in str(error)
         else:
             raise AssertionError(f"{name} was built for another ABI")
+
+
+def test_an_unprototyped_winapi_function_is_stdcall_without_parameters(tmp_path):
+    """authz.h: `WINBOOL WINAPI AuthzFreeCentralAccessPolicyCache ();` is `_...@0` for gcc."""
+    path = bind_text(tmp_path, "noproto", "#include <windef.h>\nWINBOOL WINAPI NoPrototype ();\n"
+                     "int Plain ();\n", target=X86, scope="named")
+    tables = Tables(path)
+    assert tables.spec("NoPrototype")[0] == "W" and tables.spec("Plain")[0] == "V"
+    report = lazybind.check(str(path))
+    assert report.ok and report.counts["functions"] == 2, report.text()
