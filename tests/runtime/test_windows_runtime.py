@@ -21,8 +21,11 @@ int __cdecl add_cdecl(int a, int b);
 typedef int (__stdcall *visit_t)(int value);
 int __stdcall walk(visit_t visit);
 int not_exported(void);
+const wchar_t *__stdcall widen(const wchar_t *text, wchar_t *buffer);
+struct point { long x, y; };
+#define GREETING L"h\\u00e9llo"
 """
-EXPORTS = {"add_stdcall", "add_cdecl", "walk"}
+EXPORTS = {"add_stdcall", "add_cdecl", "walk", "widen"}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +102,30 @@ def test_a_stdcall_function_pointer_type_is_a_winfunctype(as_on_windows):
     walk = binding.getattr("walk")
     assert made == [(ctypes.c_int, (ctypes.c_int,))]
     assert walk.argtypes[0]._lazybind_callback_ and walk.convention == "stdcall"
+
+
+def test_wide_strings_are_str(as_on_windows, i686_module):
+    binding, _ = as_on_windows
+    widen = binding.getattr("widen")
+    assert widen.argtypes == (ctypes.c_wchar_p, ctypes.c_wchar_p) and widen.restype is ctypes.c_wchar_p
+    assert binding.getattr("GREETING") == "h\u00e9llo"
+
+
+def test_a_windows_module_on_linux_gives_its_constants_only(tmp_path):
+    """x86_64 is this machine's architecture, but Windows is not its system: LLP64 and 2-byte
+    wchar_t records cannot be built with this ctypes."""
+    (tmp_path / "win.h").write_text(HEADER.replace("__stdcall", "").replace("__cdecl", ""))
+    out = tmp_path / "win64_ffi.py"
+    lazybind.generate([str(tmp_path / "win.h")], library="fakedll", target="x86_64-w64-mingw32",
+                      output=str(out))
+    from conftest import import_path
+
+    module = import_path(out)
+    assert module.GREETING == "h\u00e9llo"
+    for name in ("struct_point", "add_cdecl"):
+        with pytest.raises(TypeError, match=r"--target x86_64-w64-mingw32, for "
+                                                         r"another system or architecture"):
+            getattr(module, name)
 
 
 def test_a_missing_export_is_looked_up_once(as_on_windows):

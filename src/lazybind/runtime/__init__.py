@@ -37,10 +37,18 @@ the offsets are. Byte offsets within a section below count from its first line's
 * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
 * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
 * specs    one spec per line, interned (a repeated type is one spec):
-    types      p<primitive>        a PRIMITIVES name of lazybind.ir
+    types      p<primitive>        a PRIMITIVES name of lazybind.ir (pwchar: Windows' 2-byte
+                                   wchar_t, c_wchar there; elsewhere wchar_t is the integer type
+                                   its typedef names)
                *<ref> / &<ref>     pointer to a type (& when the pointee is const)
                [<n>]<ref>, []<ref> array of n elements, or of unknown length
-               F<ref>:<ref>,...    function: result, then parameters; V... when variadic
+               F<ref>:<ref>,...    function: result, then parameters; V... when variadic; W...
+                                   fixed parameters called stdcall (i686 Windows' WINAPI and
+                                   CALLBACK: the callee pops its arguments; WinDLL, WINFUNCTYPE).
+                                   F and V are the target's C convention (on i686 Windows cdecl:
+                                   CDLL/CFUNCTYPE). A function of a convention ctypes cannot call
+                                   (fastcall, thiscall...) is not in the tables; a pointer to one
+                                   is U0,1,<hex of "fastcall function">: its address only.
                R<index>            the record whose INDEX is <index>
                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
                A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
@@ -48,6 +56,7 @@ the offsets are. Byte offsets within a section below count from its first line's
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);
                or S!/N! then the hex of why the record is refused (e.g. the compiler disagreed)
     values     i<int>  f<float repr>  s<hex of the bytes>  n (a null pointer constant)
+               w<hex of the UTF-8> a wide string (L"...", TEXT("...") under UNICODE): a str
                a<int> (a pointer constant at a fixed address: MAP_FAILED, SIG_IGN; an int)
     macro calls C<index of the function>:<number of parameters>[:<type ref of the pointer
                type the macro casts the result to>], then each argument of the call, in prefix

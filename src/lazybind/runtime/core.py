@@ -392,6 +392,8 @@ class Binding:
         pointee = self.spec(pointee_ref)
         if pointee == "pchar":
             return ctypes.c_char_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_char)
+        if pointee == "pwchar":  # Windows' 2-byte wchar_t: LPCWSTR gives and takes a str
+            return ctypes.c_wchar_p if spec[0] == "&" else ctypes.POINTER(ctypes.c_wchar)
         if pointee[0] in "*&" and self.spec(int(pointee[1:])) == "pchar":
             return ctypes.POINTER(ctypes.c_char_p)  # char **: an array of C strings
         if pointee == "pvoid" or pointee[0] in "FVW":
@@ -420,6 +422,8 @@ class Binding:
             pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2]))
             if pointee == "pchar":
                 return ctypes.c_char_p
+            if pointee == "pwchar":
+                return ctypes.c_wchar_p
             if pointee in _BYTE_POINTEES:
                 return ctypes.c_void_p
         return self._checked_value_type(self.ctype(ref))
@@ -488,6 +492,8 @@ def _value(spec):
         return float(text)
     if tag == "s":
         return bytes.fromhex(text)
+    if tag == "w":  # a wide string (Windows' L"..." and TEXT("...") under UNICODE)
+        return bytes.fromhex(text).decode("utf-8", "surrogatepass")
     return None
 
 

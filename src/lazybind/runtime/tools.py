@@ -228,16 +228,22 @@ def _architecture(name):
 
 
 def _foreign_target(target_lines):
-    """Why a module made with --target for another architecture cannot build its types and
-    functions here ("" when it can): ctypes lays out only this interpreter's ABI."""
+    """Why a module made with --target for another architecture or system (Windows or not)
+    cannot build its types and functions here ("" when it can): ctypes lays out only this
+    interpreter's ABI."""
     if not target_lines:
         return ""
-    here = getattr(sys.implementation, "_multiarch", "") or os.uname().machine
-    wanted, actual = _architecture(target_lines[0].split("-")[0]), _architecture(here.split("-")[0])
-    if wanted == actual:
+    windows = sys.platform == "win32"
+    if windows:  # the process's own architecture (a 32-bit Python on 64-bit Windows: x86)
+        here = os.environ.get("PROCESSOR_ARCHITECTURE", "AMD64") + "-windows"
+    else:
+        here = getattr(sys.implementation, "_multiarch", "") or os.uname().machine
+    triple = target_lines[0]
+    wanted, actual = _architecture(triple.split("-")[0]), _architecture(here.split("-")[0])
+    if wanted == actual and windows == any(w in triple for w in ("mingw", "windows", "win32")):
         return ""
-    return ("the module was generated with --target %s, for another architecture than this "
-            "interpreter's (%s): only its constants can be used here" % (target_lines[0], here))
+    return ("the module was generated with --target %s, for another system or architecture than "
+            "this interpreter's (%s): only its constants can be used here" % (triple, here))
 
 
 def data_of_file(path):
