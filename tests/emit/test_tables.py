@@ -79,7 +79,7 @@ def test_sections_read_back_from_the_module_file_as_written(tmp_path):
     path.write_text(render_module(DECLS, tables, ["t.h"]))
     data = runtime.data_of_file(str(path))
     for name, text in tables.sections().items():
-        start, end, line = data.sections[name]
+        start, end, line = data.where(name)
         assert data.read(start, end - start).decode() == text
         assert path.read_text().split("\n")[line - 1] == text.split("\n")[0]
     assert data.section("libraries") == ["z\tlibz.so.1"] and data.count == len(DECLS.declarations)

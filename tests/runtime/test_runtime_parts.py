@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -29,14 +30,16 @@ int lazybind_absent_function(int);
 USES = {
     "m.zlibVersion(); m.crc32(0, b'x', 1); m.Z_OK": {"libraries"},
     "m.Z_OK; m.ZLIB_VERSION": set(),
-    "m.struct_winsize(ws_row=24)": {"records"},
-    "m.z_stream()": {"records", "callbacks"},  # its zalloc and zfree are function pointers
-    "m.qsort((ctypes.c_int * 2)(2, 1), 2, 4, lambda a, b: 0)": {"libraries", "callbacks"},
-    "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"libraries", "variadic"},
-    "m.EVP_MD_CTX_get_size": {"libraries", "macros"},
-    "m.__lazybind__.names()": {"tools"},
-    "m.__lazybind__.IOC(0, 1, 2, 3)": {"kernel"},
-    "m.div(7, 2)": {"libraries", "records", "abi"},  # div_t by value: libffi may pass it wrongly
+    "m.struct_winsize(ws_row=24)": {"records", "errors"},
+    "m.z_stream()": {"records", "callbacks", "errors"},  # its zalloc and zfree are function pointers
+    "m.qsort((ctypes.c_int * 2)(2, 1), 2, 4, lambda a, b: 0)": {"libraries", "callbacks", "errors"},
+    "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"libraries", "variadic", "errors"},
+    "m.EVP_MD_CTX_get_size": {"libraries", "macros", "errors"},
+    "m.__lazybind__.names()": {"tools", "errors"},
+    "m.__lazybind__.IOC(0, 1, 2, 3)": {"kernel", "errors"},
+    "m.div(7, 2)": {"libraries", "records", "abi", "errors"},  # div_t by value: libffi may pass it wrongly
+    # the exception classes are made on the first error
+    "try: m.lazybind_absent_function\nexcept m.__lazybind__.MissingSymbolError: pass": {"libraries", "errors"},
 }
 
 PROBE = """
@@ -69,11 +72,14 @@ def run(code, *args, flags=(), cwd=None, env=None):
 def test_each_use_loads_only_its_parts(module_dir, use):
     found = json.loads(run(PROBE, str(module_dir), use))
     assert set(found["parts"]) == USES[use], found
-    # the standard library modules the runtime brings in: mmap to read the tables, no others
+    # the standard library modules the runtime brings in: none for a few names (the tables are
+    # read with os.pread), mmap once many reads are made, json for the tools
     runtime_modules = {name for name in found["imported"] if not name.startswith(
         ("parts_ffi", "__lazybind_runtime_", "ctypes", "_ctypes", "encodings"))}
-    assert runtime_modules <= {"mmap", "json", "_json", "json.decoder", "json.scanner",
-                               "json.encoder"}, runtime_modules
+    tools = {"json", "_json", "json.decoder", "json.scanner", "json.encoder"}
+    assert runtime_modules <= {"mmap"} | (tools if "tools" in USES[use] else set()), runtime_modules
+    if USES[use] <= {"libraries"}:
+        assert not runtime_modules
 
 
 def test_where_no_bytecode_can_be_written_and_python_without_site(module_dir, tmp_path):
@@ -90,6 +96,16 @@ def test_where_no_bytecode_can_be_written_and_python_without_site(module_dir, tm
         assert run(code, str(directory), env={"PYTHONDONTWRITEBYTECODE": ""}) == expected
     assert run(code, str(directory), flags=("-S",)) == expected
     assert (directory / "__pycache__").read_text() == "not a directory"
+
+
+def test_a_module_imported_from_a_zip_reads_its_tables_through_its_loader(module_dir, tmp_path):
+    archive = tmp_path / "bindings.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(module_dir / "parts_ffi.py", "parts_ffi.py")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import parts_ffi as m; "
+            "print(type(m.__loader__).__name__, m.crc32(0, b'abc', 3), m.z_stream.avail_in.offset)")
+    expected = run("import zlib; print('zipimporter', zlib.crc32(b'abc'), 8)")
+    assert run(code, str(archive)) == expected
 
 
 def test_a_forked_child_resolves_names_of_its_own(module_dir):
@@ -126,3 +142,22 @@ except AttributeError:
     for number, name, text in frames:  # the runtime's lines are comments: `#|` and the code
         assert lines[int(number) - 1].strip() == text.strip(), (number, name)
     assert frames[-1][2] == "#|        raise error"
+
+
+def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
+    """A lookup reads with os.pread until Data.MAP_AFTER reads, then from a map of the file:
+    every name is found alike either way, and a Data let go closes its descriptor."""
+    from lazybind.runtime import Data, data_of_file, find
+
+    path = str(module_dir / "parts_ffi.py")
+    reading, mapped = data_of_file(path), data_of_file(path)
+    reading.MAP_AFTER, mapped.MAP_AFTER = 10 ** 9, 0
+    names = [line.split(" ")[0] for line in mapped.section("names")]
+    assert len(names) > 1000 and mapped.buffer is not None
+    assert [find(reading, name) for name in names] == [find(mapped, name) for name in names]
+    assert reading.buffer is None and isinstance(reading, Data)
+    descriptor = reading._descriptor
+    os.fstat(descriptor)
+    del reading
+    with pytest.raises(OSError):
+        os.fstat(descriptor)

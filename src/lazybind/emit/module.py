@@ -29,11 +29,7 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
     with _lock:
         if "__lazybind__" not in namespace:
             import sys
-            path, content = {data_path}, None
-            try:
-                open(path, "rb").close()
-            except OSError:  # not a plain file (a zip): the loader has its bytes
-                content = __loader__.get_data(path)
+            path = {data_path}
 
             def load(part):  # the code of a runtime part, from this file
                 import marshal, os
@@ -46,12 +42,12 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
                         return marshal.loads(cached.read())
                 except (OSError, ValueError, EOFError, TypeError):
                     pass
-                if content is None:
+                try:
                     with open(path, "rb") as data:
                         data.seek(start)
                         body = data.read(end - start).decode("utf-8")
-                else:
-                    body = content[start:end].decode("utf-8")
+                except OSError:  # not a plain file (in a zip): the loader has its bytes
+                    body = __loader__.get_data(path)[start:end].decode("utf-8")
                 # without docstrings (a module carries them in memory), but for the methods of
                 # __lazybind__, which users read with help()
                 code = compile("\\n" * (line - 1) + body.replace("\\n#|", "\\n")[2:], path, "exec",
@@ -72,7 +68,7 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
                 runtime = type(sys)(_runtime)
                 exec(load("core"), runtime.__dict__)
                 sys.modules[_runtime] = runtime
-            namespace["__getattr__"] = runtime.install(namespace, path, _at, load, content)
+            namespace["__getattr__"] = runtime.install(namespace, path, _at, load)
     return namespace["__getattr__"](name)
 
 

@@ -2,7 +2,8 @@
 
 A generated module carries the runtime's source in its data section, one section a part: core.py
 (finding names, functions, variables, constants, plain types), then libraries, records,
-callbacks, variadic, macros, tools, kernel, compiled and abi.
+callbacks, variadic, macros, tools, kernel, compiled and abi, and errors (the exception classes,
+loaded before any part but libraries, or on the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
 core's names and the core calls a part's functions only after loading it. So a program that calls
@@ -81,7 +82,7 @@ With --data-file, OUT.py holds the banner and a stub that runs the first bytes o
 
 from pathlib import Path
 
-PARTS = ("core", "libraries", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
+PARTS = ("core", "errors", "libraries", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
 
 
 def part_source(part: str) -> str:

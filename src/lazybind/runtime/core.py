@@ -37,67 +37,82 @@ _BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
 _ABSENT = object()
 
 
-class MissingSymbolError(AttributeError):
-    """A declared function or variable that no library of the module exports."""
-
-
-class LibraryNotFoundError(OSError):
-    """None of the ways to find a library worked; the message lists what was tried."""
-
-
-class LayoutError(TypeError):
-    """ctypes cannot lay out a record the way the C compiler does; it is refused, not guessed."""
-
-
-class UnsupportedTypeError(TypeError):
-    """A declaration uses a C type ctypes cannot express (e.g. __int128 by value)."""
-
-
 # -- the module's data -----------------------------------------------------------------------------
 
-def parse_directory(text):
-    """{section: (start, end, first line)} and the number of declarations, from `_at`."""
-    sections, count = {}, 0
-    for item in text.split():
-        name, _, numbers = item.rpartition(":")
-        if name == "count":
-            count = int(numbers)
-        else:
-            sections[name] = tuple(int(n) for n in numbers.split(","))
-    return sections, count
-
-
 class Data:
-    """The sections of a module file, read where they lie: the file is mapped (mmap), so a
-    lookup touches a few dozen bytes of it, never a whole table, and no system call reads them;
-    the pages are the page cache's, shared by every process using the module, and not this
-    process's memory. What was mapped stays what is read, even once the file is replaced (as
-    lazybind and pip replace files: a new file under the name). A file that is no plain file
-    (in a zip) is read whole instead (`content`)."""
+    """The sections of a module file, read where they lie, a few dozen bytes per lookup, never a
+    whole table. The first lookups read with `os.pread` (a module that is asked for two names
+    imports nothing for them); from the MAP_AFTER-th read on, the file is mapped (mmap), so a
+    program that uses many names reads them with no system call, from pages that are the page
+    cache's, shared by every process using the module, not this process's memory. What was
+    opened stays what is read, even once the file is replaced (as lazybind and pip replace
+    files: a new file under the name). A file that is no plain file (in a zip) is read whole
+    instead (`content`); on Windows, which has no pread, the file is mapped at once."""
+
+    MAP_AFTER = 24
 
     def __init__(self, path, directory, content=None):
         self.path = path
-        self.sections, self.count = parse_directory(directory)
+        self._directory = " %s " % directory
+        self._where = {}
+        self.buffer = content  # the bytes, or the map, once there is one
+        self._descriptor = None
+        self._reads = 0
         if content is None:
-            import mmap
-
-            with open(path, "rb") as handle:
-                content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        self.buffer = content
-        buckets = self.sections.get("buckets", (0, 0))
+            self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            if not hasattr(os, "pread"):
+                self._map()
+        buckets = self.where("buckets") or (0, 0)
         # what `find` needs, at hand: the bucket table's start and size, where names start
         self.bucket_start, self.buckets = buckets[0], (buckets[1] - buckets[0]) // 9 - 1
-        self.names_start = self.sections.get("names", (0,))[0]
+        self.names_start = (self.where("names") or (0,))[0]
+
+    def where(self, name):
+        """(start, end, first line) of a section, from the directory (`_at`), or None: read from
+        it on first ask, as a module uses a few of its sections."""
+        found = self._where.get(name)
+        if found is None:
+            directory = self._directory
+            at = directory.find(" %s:" % name)
+            if at < 0:
+                return None
+            at += len(name) + 2
+            found = self._where[name] = tuple(map(int, directory[at:directory.find(" ", at)].split(",")))
+        return found
+
+    def __del__(self, _close=os.close):  # (os.close bound now: at exit, globals may be gone)
+        if self.buffer is None and self._descriptor is not None:
+            _close(self._descriptor)
+
+    def _map(self):
+        import mmap
+
+        with _part_lock:
+            if self.buffer is None:
+                self.buffer = mmap.mmap(self._descriptor, 0, access=mmap.ACCESS_READ)
+                os.close(self._descriptor)
 
     def read(self, start, size):
-        return self.buffer[start:start + size]
+        buffer = self.buffer
+        if buffer is None:
+            self._reads += 1
+            if self._reads < self.MAP_AFTER:
+                return os.pread(self._descriptor, size, start)
+            self._map()
+            buffer = self.buffer
+        return buffer[start:start + size]
+
+    @property
+    def count(self):
+        """The number of declarations."""
+        return self.where("count")[0]
 
     def has(self, name):
-        return name in self.sections
+        return self.where(name) is not None
 
     def section(self, name):
         """A small section's lines, without their prefixes ([] when the module has none)."""
-        where = self.sections.get(name)
+        where = self.where(name)
         if where is None:
             return []
         text = self.read(where[0], where[1] - where[0]).decode("utf-8")
@@ -105,13 +120,19 @@ class Data:
 
     def line(self, name, offset):
         """The text of a section from byte `offset` to the end of its line."""
-        start = self.sections[name][0] + offset
-        return self.buffer[start:self.buffer.find(b"\n", start)].decode("utf-8")
+        start = (self._where.get(name) or self.where(name))[0] + offset
+        size = 128
+        while True:  # a line is short but for a large record's spec
+            text = self.read(start, size)
+            end = text.find(b"\n")
+            if end >= 0:
+                return text[:end].decode("utf-8")
+            size *= 4
 
     def fixed(self, name, index, width):
         """The base-36 value at `index` of a fixed-width section."""
         line, column = divmod(index, FIXED_PER_LINE)
-        start = self.sections[name][0] + line * (3 + FIXED_PER_LINE * width) + 2 + column * width
+        start = self.where(name)[0] + line * (3 + FIXED_PER_LINE * width) + 2 + column * width
         return int(self.read(start, width), 36)
 
 
@@ -121,15 +142,20 @@ def find(data, name):
     key = name.encode("utf-8", "surrogatepass")
     if data.buckets <= 0:
         return None
-    buffer, names = data.buffer, data.names_start
-    at = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9
-    bounds = buffer[at + 2:at + 17]
-    block = buffer[names + int(bounds[:6], 36):names + int(bounds[9:], 36)]
+    at, names, buffer = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2, \
+        data.names_start, data.buffer
+    if buffer is not None:  # mapped (or in memory): slices, without a call to spare
+        bounds = buffer[at:at + 15]
+        block = buffer[names + int(bounds[:6], 36):names + int(bounds[9:], 36)]
+    else:
+        bounds = data.read(at, 15)
+        start = int(bounds[:6], 36)
+        block = data.read(names + start, int(bounds[9:], 36) - start)
     found = block.find(b"#:" + key + b" ")
     if found < 0:
         return None
     index, kind_ref = block[found + 3 + len(key):block.find(b"\n", found)].split(b" ")
-    return int(index, 36), int(kind_ref[:1], 36), int(kind_ref[1:], 36)
+    return int(index, 36), kind_ref[0] - 48, int(kind_ref[1:], 36)  # a kind is one digit
 
 
 # -- parts ---------------------------------------------------------------------------------------
@@ -140,12 +166,24 @@ _load_part = None  # set by the first module's bootstrap (or lazybind/runtime/__
 
 
 def _need(part):
-    """Compile and run a runtime part into this namespace, once per process."""
+    """Compile and run a runtime part into this namespace, once per process; the errors part
+    first, as every part but libraries raises or catches them by name."""
     if part not in _parts:
         with _part_lock:
             if part not in _parts:
+                if part != "libraries" and part != "errors":
+                    _need("errors")
                 exec(_load_part(part), globals())
                 _parts.add(part)
+
+
+_ERRORS = ("MissingSymbolError", "LibraryNotFoundError", "LayoutError", "UnsupportedTypeError")
+
+
+def _error(name):
+    """The exception class `name` of the errors part, loaded on the first error."""
+    _need("errors")
+    return globals()[name]
 
 
 # Binding methods a part provides: Binding.__getattr__ loads the part on first use
@@ -231,7 +269,7 @@ class Binding:
                 if index in self._missing:
                     raise self._missing[index]
                 if self._foreign and kind != KIND_CONSTANT:
-                    raise UnsupportedTypeError("%s: %s" % (name, self._foreign))
+                    raise _error("UnsupportedTypeError")("%s: %s" % (name, self._foreign))
                 value = _MATERIALIZERS[kind](self, index, name, ref)
                 if self._pending:
                     self._complete_pending()
@@ -240,7 +278,7 @@ class Binding:
             return value
 
     def _function(self, index, name, ref):
-        restype, argtypes, errcheck, tag = self._signature(ref, name)
+        restype, argtypes, errcheck, tag = self._signatures.get(ref) or self._signature(ref, name)
         if self._extension is not None:  # a module with a compiled fast path
             extension = self.extension()
             slot = -1 if extension is None else extension.slot(index)
@@ -279,8 +317,8 @@ class Binding:
                 if not _RECORD_TYPES.isdisjoint(kinds):
                     _need("abi")  # a record by value: a call libffi may pass wrongly
                     _record_misrouted(self, restype, argtypes)
-            except UnsupportedTypeError as error:
-                raise UnsupportedTypeError("%s: %s" % (name, error)) from None
+            except _error("UnsupportedTypeError") as error:
+                raise _error("UnsupportedTypeError")("%s: %s" % (name, error)) from None
             # only calls that take callbacks pay for re-raising a callback's exception (a callback
             # type was built: the callbacks part is there)
             errcheck = _reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds else None
@@ -325,7 +363,7 @@ class Binding:
         else:
             message = "%s (declared at %s) is not exported by %s" % (name, self.location(index), ", ".join(
                 library._name or sys.executable for library in libraries))  # None: the running process
-        error = self._missing[index] = MissingSymbolError(message)
+        error = self._missing[index] = _error("MissingSymbolError")(message)
         raise error
 
     def library(self, number):
@@ -406,7 +444,7 @@ class Binding:
                     self._pending.append(index)
                 return ctypes.POINTER(shell)
             target = self.ctype(pointee_ref)
-        except LayoutError:
+        except _error("LayoutError"):
             return ctypes.c_void_p  # a pointer to a refused record still carries its address
         if getattr(target, "_lazybind_unsupported_", False):
             return ctypes.c_void_p
@@ -441,7 +479,7 @@ class Binding:
     @staticmethod
     def _checked_value_type(ctype):
         if getattr(ctype, "_lazybind_unsupported_", False):
-            raise UnsupportedTypeError("ctypes cannot pass %s by value" % ctype._spelling_)
+            raise _error("UnsupportedTypeError")("ctypes cannot pass %s by value" % ctype._spelling_)
         if isinstance(ctype, type) and issubclass(ctype, ctypes.Array):
             return ctypes.POINTER(ctype._type_)  # an array parameter is a pointer in C
         return ctype
@@ -473,7 +511,7 @@ class Binding:
 # compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every
 # signature a module uses comes through here
 _RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
-_FUNCTION_POINTER_TYPE = type(ctypes.CFUNCTYPE(None))  # the class of a callback parameter's type
+_FUNCTION_POINTER_TYPE = type(ctypes._CFuncPtr)  # the class of a callback parameter's type
 
 
 def _function_pointer(library, name):
@@ -515,16 +553,13 @@ class Info:
     """`module.__lazybind__`: what the module knows about itself, and helpers for C idioms. Its
     methods are in the tools part, loaded the first time one is asked for."""
 
-    MissingSymbolError = MissingSymbolError
-    LibraryNotFoundError = LibraryNotFoundError
-    LayoutError = LayoutError
-    UnsupportedTypeError = UnsupportedTypeError
-
     def __init__(self, binding):
         self._binding = binding
         self.libraries = tuple(spec["name"] for spec in binding._library_specs)
 
     def __getattr__(self, name):
+        if name in _ERRORS:  # MissingSymbolError and the others, for `except` clauses
+            return _error(name)
         part = "kernel" if name in ("ioctl", "syscall", "IOC") else "tools"
         if name.startswith("__") or part in _parts:
             raise AttributeError("__lazybind__ has no attribute %r" % name)
@@ -532,14 +567,17 @@ class Info:
         return getattr(self, name)
 
 
-def install(namespace, path, directory, load_part, content=None):
+def install(namespace, path, directory, load_part):
     """Called by a generated module's bootstrap: returns the module's new `__getattr__`.
-    `load_part(name)` gives a runtime part's code (from that module's file); `content` is the
-    file's bytes where it is no plain file."""
+    `load_part(name)` gives a runtime part's code (from that module's file)."""
     global _load_part
     if _load_part is None:
         _load_part = load_part
-    binding = Binding(namespace, Data(path, directory, content))
+    try:
+        data = Data(path, directory)
+    except OSError:  # not a plain file (in a zip): its loader has the bytes
+        data = Data(path, directory, namespace["__loader__"].get_data(path))
+    binding = Binding(namespace, data)
     namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
     namespace["__lazybind__"] = Info(binding)
     return binding.getattr

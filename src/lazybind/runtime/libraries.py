@@ -45,7 +45,7 @@ def open_library(spec):
                 tried.append("%s (%s)" % (found, error))
         else:
             tried.append("ctypes.util.find_library(%r): not found" % name)
-    raise LibraryNotFoundError(
+    raise _error("LibraryNotFoundError")(
         "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
 
 

@@ -41,7 +41,7 @@ class Tables:
     def __init__(self, data: "rt.Data") -> None:
         try:
             entries = data.entries()
-            specs_start, specs_end, _ = data.sections["specs"]
+            specs_start, specs_end, _ = data.where("specs")
             self.specs = data.read(specs_start, specs_end - specs_start)
             self.files = data.section("files")
             self.meta = json.loads(data.section("meta")[0])
