@@ -1,5 +1,5 @@
 """IR to the packed tables a generated module carries. The format is described once, in the
-docstring of lazybind/runtime/__init__.py, beside which runtime/core.py reads what this module writes (and shares its
+docstring of lazybind/runtime/__init__.py, beside which runtime/data.py reads what this module writes (and shares its
 constants). Must not import lazybind.parse."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """lazybind runtime: what a generated module runs on first use. Standard library only.
 
-A generated module carries the runtime's source in its data section, one section a part: core.py
-(finding names, functions, variables, constants, plain types), then libraries, records,
+A generated module carries the runtime's source in its data section, one section a part: the core,
+data.py (reading the module's tables) and core.py (finding names, functions, variables, constants,
+plain types), then libraries, records,
 callbacks, variadic, macros, tools, kernel, compiled and abi, and errors (the exception classes,
 loaded before any part but libraries, or on the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
@@ -85,15 +86,25 @@ from pathlib import Path
 PARTS = ("core", "errors", "libraries", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
 
 
+# the files of a part, in order, where they are more than the part's own
+FILES = {"core": ("data", "core")}
+
+
 def part_source(part: str) -> str:
-    """The source of a runtime part, as a generated module carries it."""
-    return (Path(__file__).parent / f"{part}.py").read_text(encoding="utf-8")
+    """The source of a runtime part, as a generated module carries it: its files, one after the
+    other (their docstrings are then strings that do nothing)."""
+    return "\n".join(_file_source(name) for name in FILES.get(part, (part,)))
+
+
+def _file_source(name: str) -> str:
+    return (Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8")
 
 
 def _run_parts(namespace: dict) -> None:
     for part in PARTS:
-        path = Path(__file__).parent / f"{part}.py"
-        exec(compile(part_source(part), str(path), "exec"), namespace)
+        for name in FILES.get(part, (part,)):
+            path = Path(__file__).parent / f"{name}.py"
+            exec(compile(_file_source(name), str(path), "exec"), namespace)
     namespace["_parts"].update(PARTS)
 
 

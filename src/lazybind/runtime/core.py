@@ -3,7 +3,8 @@ a name in the module's tables, reading only the few bytes that lookup needs, and
 function, variable, constant or plain type. Standard library only.
 
 The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
-describes the module file this core reads): this core, and libraries, records, callbacks,
+describes the module file this core reads): this core (with data.py before it, which reads the
+module's tables), and errors, libraries, records, callbacks,
 variadic, macros, tools, kernel, compiled and abi, each compiled the first time something needs
 it. A part's functions and Binding methods are looked up at call time; the core
 loads a part before it calls into it (`_need`, or a Binding method the part provides, which
@@ -12,18 +13,12 @@ the core can do without (a library needs ctypes; marshal and _thread are there a
 """
 
 import ctypes
-import os
 import sys
 import _thread
 
 
 (KIND_FUNCTION, KIND_VARIABLE, KIND_RECORD, KIND_ENUM, KIND_TYPEDEF, KIND_CONSTANT, KIND_ALIAS,
  KIND_MACRO_CALL) = range(8)
-DATA_SUFFIX = ".lazybind"  # with --data-file: OUT.lazybind holds the loader and every section
-FIXED_PER_LINE = 16  # fixed-width values per line of `lines` and `locations`
-OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
-LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
-LINE_BITS = 20
 
 _PRIMITIVE_CTYPES = {
     "bool": ctypes.c_bool, "char": ctypes.c_char, "schar": ctypes.c_byte, "uchar": ctypes.c_ubyte,
@@ -35,127 +30,6 @@ _PRIMITIVE_CTYPES = {
 }
 _BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
 _ABSENT = object()
-
-
-# -- the module's data -----------------------------------------------------------------------------
-
-class Data:
-    """The sections of a module file, read where they lie, a few dozen bytes per lookup, never a
-    whole table. The first lookups read with `os.pread` (a module that is asked for two names
-    imports nothing for them); from the MAP_AFTER-th read on, the file is mapped (mmap), so a
-    program that uses many names reads them with no system call, from pages that are the page
-    cache's, shared by every process using the module, not this process's memory. What was
-    opened stays what is read, even once the file is replaced (as lazybind and pip replace
-    files: a new file under the name). A file that is no plain file (in a zip) is read whole
-    instead (`content`); on Windows, which has no pread, the file is mapped at once."""
-
-    MAP_AFTER = 24
-
-    def __init__(self, path, directory, content=None):
-        self.path = path
-        self._directory = " %s " % directory
-        self._where = {}
-        self.buffer = content  # the bytes, or the map, once there is one
-        self._descriptor = None
-        self._reads = 0
-        if content is None:
-            self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            if not hasattr(os, "pread"):
-                self._map()
-        buckets = self.where("buckets") or (0, 0)
-        # what `find` needs, at hand: the bucket table's start and size, where names start
-        self.bucket_start, self.buckets = buckets[0], (buckets[1] - buckets[0]) // 9 - 1
-        self.names_start = (self.where("names") or (0,))[0]
-
-    def where(self, name):
-        """(start, end, first line) of a section, from the directory (`_at`), or None: read from
-        it on first ask, as a module uses a few of its sections."""
-        found = self._where.get(name)
-        if found is None:
-            directory = self._directory
-            at = directory.find(" %s:" % name)
-            if at < 0:
-                return None
-            at += len(name) + 2
-            found = self._where[name] = tuple(map(int, directory[at:directory.find(" ", at)].split(",")))
-        return found
-
-    def __del__(self, _close=os.close):  # (os.close bound now: at exit, globals may be gone)
-        if self.buffer is None and self._descriptor is not None:
-            _close(self._descriptor)
-
-    def _map(self):
-        import mmap
-
-        with _part_lock:
-            if self.buffer is None:
-                self.buffer = mmap.mmap(self._descriptor, 0, access=mmap.ACCESS_READ)
-                os.close(self._descriptor)
-
-    def read(self, start, size):
-        buffer = self.buffer
-        if buffer is None:
-            self._reads += 1
-            if self._reads < self.MAP_AFTER:
-                return os.pread(self._descriptor, size, start)
-            self._map()
-            buffer = self.buffer
-        return buffer[start:start + size]
-
-    @property
-    def count(self):
-        """The number of declarations."""
-        return self.where("count")[0]
-
-    def has(self, name):
-        return self.where(name) is not None
-
-    def section(self, name):
-        """A small section's lines, without their prefixes ([] when the module has none)."""
-        where = self.where(name)
-        if where is None:
-            return []
-        text = self.read(where[0], where[1] - where[0]).decode("utf-8")
-        return text[2:].rstrip("\n").split("\n#:") if text else []
-
-    def line(self, name, offset):
-        """The text of a section from byte `offset` to the end of its line."""
-        start = (self._where.get(name) or self.where(name))[0] + offset
-        size = 128
-        while True:  # a line is short but for a large record's spec
-            text = self.read(start, size)
-            end = text.find(b"\n")
-            if end >= 0:
-                return text[:end].decode("utf-8")
-            size *= 4
-
-    def fixed(self, name, index, width):
-        """The base-36 value at `index` of a fixed-width section."""
-        line, column = divmod(index, FIXED_PER_LINE)
-        start = self.where(name)[0] + line * (3 + FIXED_PER_LINE * width) + 2 + column * width
-        return int(self.read(start, width), 36)
-
-
-def find(data, name):
-    """(index, kind, ref) of `name` in the module's tables, or None: its bucket's bounds (each a
-    line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find."""
-    key = name.encode("utf-8", "surrogatepass")
-    if data.buckets <= 0:
-        return None
-    at, names, buffer = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2, \
-        data.names_start, data.buffer
-    if buffer is not None:  # mapped (or in memory): slices, without a call to spare
-        bounds = buffer[at:at + 15]
-        block = buffer[names + int(bounds[:6], 36):names + int(bounds[9:], 36)]
-    else:
-        bounds = data.read(at, 15)
-        start = int(bounds[:6], 36)
-        block = data.read(names + start, int(bounds[9:], 36) - start)
-    found = block.find(b"#:" + key + b" ")
-    if found < 0:
-        return None
-    index, kind_ref = block[found + 3 + len(key):block.find(b"\n", found)].split(b" ")
-    return int(index, 36), kind_ref[0] - 48, int(kind_ref[1:], 36)  # a kind is one digit
 
 
 # -- parts ---------------------------------------------------------------------------------------
