@@ -22,6 +22,7 @@ HEADER = """\
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 int lazybind_absent_function(int);
 """
@@ -38,6 +39,8 @@ USES = {
     "m.__lazybind__.names()": {"tools", "errors"},
     "m.__lazybind__.IOC(0, 1, 2, 3)": {"kernel", "errors"},
     "m.div(7, 2)": {"libraries", "records", "abi", "errors"},  # div_t by value: libffi may pass it wrongly
+    # C's open, once in the module, is not the open that loads a part
+    "m.open; m.struct_winsize(ws_row=24)": {"libraries", "variadic", "records", "errors"},
     # the exception classes are made on the first error
     "try: m.lazybind_absent_function\nexcept m.__lazybind__.MissingSymbolError: pass": {"libraries", "errors"},
 }

@@ -32,7 +32,9 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
             path = {data_path}
 
             def load(part):  # the code of a runtime part, from this file
+                # (builtins by import: the module's globals get C's names, such as open)
                 import marshal, os
+                from builtins import compile, open
                 start, end, line = (int(n) for n in _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
                 cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (
                     os.path.dirname(path), os.path.basename(path).rpartition(".")[0],
