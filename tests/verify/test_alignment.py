@@ -6,7 +6,8 @@ difference is a mismatch, shown here by giving the module a runtime that forgets
 The header mixes what ctypes can follow (packed records, `packed, aligned(N)`, `#pragma pack`, a
 typedef of a record with its own `aligned(16)`, `_Alignas(64)`) with what it cannot before
 Python 3.13 (a packed member inside a record aligned above it) or ever (a scalar typedef with its
-own alignment). The same module is checked by every CPython 3.9+ on this machine."""
+own alignment; a record whose aligned typedef leaves its size no multiple of its alignment, as
+glibc's __pthread_unwind_buf_t). The same module is checked by every CPython 3.9+ on this machine."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ typedef int aligned_int __attribute__((aligned(8)));
 union __attribute__((aligned(4))) small_union { char c[3]; };
 typedef float v4sf __attribute__((vector_size(16)));  /* no ctypes type: storage, aligned as C */
 struct holds_vector { char c; v4sf v; };
+typedef struct { long buf[13]; } unwind_like __attribute__((aligned));  /* 104 bytes, aligned 16 */
 """
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -61,7 +63,8 @@ def test_check_agrees_with_cc_and_counts_what_this_python_cannot_express(generat
     directory, _ = generated
     report = check_module(directory / "aligned_ffi.py")
     assert report.ok, report.text()
-    expected = ["typedef aligned_int"] + (["struct packed_inside"] if sys.version_info < (3, 13) else [])
+    expected = ["typedef aligned_int", "unwind_like"] + (
+        ["struct packed_inside"] if sys.version_info < (3, 13) else [])
     assert _inexact(report) == sorted(expected), report.text()
     assert f"alignment not expressible on this Python: {len(expected)}" in report.summary()
     assert "struct under_pack4" in report.checked and "typedef desc_t" in report.checked
@@ -92,6 +95,8 @@ def test_the_module_is_usable_and_aligned_as_c(generated):
     assert ctypes.alignment(m.desc_t) == 16 and issubclass(m.desc_t, m.struct_desc)
     assert m.struct_holds_desc_t.d.offset == 16
     assert m.struct_packed_inside(c=b"x", i=-5).i == -5
+    # C: 104 bytes aligned to 16, which no ctypes type can be: C's size, and the natural alignment
+    assert (ctypes.sizeof(m.unwind_like), ctypes.alignment(m.unwind_like)) == (104, 8)
 
 
 def _other_pythons():
@@ -122,9 +127,9 @@ def test_every_python_gives_c_alignment_or_says_why_not(generated):
         assert done.returncode == 0, f"{python}: {done.stderr[-2000:]}"
         version = tuple(int(v) for v in python.split("/versions/")[1].split(".")[:2])
         if version >= (3, 13):
-            assert done.stdout.split(" ", 2) == ["0", "0", "['typedef aligned_int']\n"], python
+            assert done.stdout.split(" ", 2) == ["0", "0", "['typedef aligned_int', 'unwind_like']\n"], python
         else:
-            assert done.stdout == "0 1 ['struct packed_inside', 'typedef aligned_int']\n", python
+            assert done.stdout == "0 1 ['struct packed_inside', 'typedef aligned_int', 'unwind_like']\n", python
 
 
 def test_a_runtime_that_forgets_alignment_is_caught(generated, tmp_path):

@@ -174,6 +174,9 @@ def _fitted(cls, declared, pack, fields, size, align):
         return attributes
     if actual > align:
         return None
+    if size % align:  # an aligned typedef of a record does not pad it (glibc's __pthread_unwind_buf_t)
+        return attributes, "aligned to %d bytes in C, %d in ctypes: C's size, %d, is no multiple of " \
+            "its alignment, which no ctypes type can be" % (align, actual, size)
     raised = _raise_alignment(attributes, pack, align)
     if raised is not None and ctypes.alignment(_scratch(cls, raised, fields, size)) == align:
         return raised

@@ -206,12 +206,12 @@ class Comparer:
         """ctypes' alignment must be C's: it places the type inside a user's own Structure. The
         one excuse is what this Python's ctypes cannot do, which the runtime names; it is taken
         only where it can be true (a scalar's alignment is fixed; `_align_` from 3.13 raises a
-        record's)."""
+        record's, unless C's size, which the size check compares, is no multiple of it)."""
         actual = ctypes.alignment(ctype)
         if actual == align:
             return
         excusable = inexact and (sys.version_info < (3, 13) or not issubclass(
-            ctype, (ctypes.Structure, ctypes.Union)))
+            ctype, (ctypes.Structure, ctypes.Union)) or ctypes.sizeof(ctype) % align != 0)
         if excusable:
             self.report.inexact.append(Finding(self.tables.location(probe.index), probe.subject,
                                                inexact))
