@@ -326,11 +326,16 @@ def _inexact_section(results: List[dict], rel) -> List[str]:
     found = [(rel(r["header"]), item) for r in results for item in r.get("inexact", [])]
     if not found:
         return out + ["None.", ""]
-    out.append("%d names in %d headers. Each is usable, with C's size and offsets; only "
-               "`ctypes.alignment` differs from C's `_Alignof`." % (
-                   len(found), len({header for header, _ in found})))
-    out += ["", "| header | name and why |", "|---|---|"]
-    out += ["| %s | %s |" % (header, _md(item, 240)) for header, item in found]
+    # one row per declaration: a system header's record is found in every header including it
+    headers: Dict[str, List[str]] = {}
+    for header, item in found:
+        headers.setdefault(item, []).append(header)
+    out.append("%d declarations, found in %d headers. Each is usable, with C's size and offsets; "
+               "only `ctypes.alignment` differs from C's `_Alignof`." % (
+                   len(headers), len({header for header, _ in found})))
+    out += ["", "| name and why | headers | for example |", "|---|--:|---|"]
+    out += ["| %s | %d | %s |" % (_md(item, 240), len(where), ", ".join(sorted(where)[:3]))
+            for item, where in sorted(headers.items(), key=lambda pair: (-len(pair[1]), pair[0]))]
     return out + [""]
 
 
