@@ -84,13 +84,4 @@ def load_extension(module_file, compiled):
     return extension if getattr(extension, "TABLES", None) == digest else None
 
 
-def _prototype(function, restype, argtypes, errcheck):
-    """A ctypes function given its result and parameter types."""
-    function.restype = restype
-    function.argtypes = argtypes
-    if errcheck is not None:
-        function.errcheck = errcheck
-    return function
-
-
 _mix_in(Binding, _Compiled)

@@ -152,7 +152,7 @@ class Binding:
             return value
 
     def _function(self, index, name, ref):
-        restype, argtypes, errcheck, tag = self._signatures.get(ref) or self._signature(ref, name)
+        restype, argtypes, errcheck, tag = self._signature(ref, name)
         if self._extension is not None:  # a module with a compiled fast path
             extension = self.extension()
             slot = -1 if extension is None else extension.slot(index)
@@ -164,10 +164,7 @@ class Binding:
             function = self._symbol(index, name, _stdcall_pointer)
         else:
             function = self._symbol(index, name, _function_pointer)
-        function.restype = restype
-        function.argtypes = argtypes
-        if errcheck is not None:
-            function.errcheck = errcheck
+        _prototype(function, restype, argtypes, errcheck)
         if tag == "V":
             _need("variadic")
             wrapper = _variadic(function, name, len(argtypes), self)
@@ -392,6 +389,15 @@ def _function_pointer(library, name):
     """`library[name]` without CDLL.__getitem__'s Python frame (AttributeError when absent)."""
     function = library._FuncPtr((name, library))
     function.__name__ = name
+    return function
+
+
+def _prototype(function, restype, argtypes, errcheck):
+    """A ctypes function given its result and parameter types."""
+    function.restype = restype
+    function.argtypes = argtypes
+    if errcheck is not None:
+        function.errcheck = errcheck
     return function
 
 

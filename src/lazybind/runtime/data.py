@@ -95,7 +95,7 @@ class Data:
 
     def line(self, name, offset):
         """The text of a section from byte `offset` to the end of its line."""
-        start = (self._where.get(name) or self.where(name))[0] + offset
+        start = self.where(name)[0] + offset
         size = 128
         while True:  # a line is short but for a large record's spec
             text = self.read(start, size)

@@ -98,10 +98,8 @@ class _Records:
         attributes = {"_fields_": [("_storage", ctypes.c_ubyte * size)]}
         if align > 1:
             attributes = _raise_alignment(attributes, None, align) or attributes
-        cls = type(spelling, (ctypes.Structure,), {k: v for k, v in attributes.items()
-                                                    if k != "_fields_"})
-        cls._spelling_, cls._lazybind_unsupported_ = spelling, True
-        cls._fields_ = attributes["_fields_"]
+        cls = type(spelling, (ctypes.Structure,), {"_spelling_": spelling, "_lazybind_unsupported_": True})
+        _apply(cls, attributes)
         return cls
 
 
