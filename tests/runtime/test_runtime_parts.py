@@ -164,3 +164,33 @@ def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
     del reading
     with pytest.raises(OSError):
         os.fstat(descriptor)
+
+
+def test_threads_finding_names_while_the_file_gets_mapped(module_dir):
+    """find runs outside the binding's lock: a thread may be reading with os.pread while another
+    maps the file, so the descriptor must stay open (closed, os.pread raised EBADF here)."""
+    import threading
+
+    from lazybind.runtime import data_of_file, find
+
+    path = str(module_dir / "parts_ffi.py")
+    names = [line.split(" ")[0] for line in data_of_file(path).section("names")][:400]
+    errors = []
+
+    def work(data, barrier, share):
+        barrier.wait()
+        try:
+            for name in share:
+                assert find(data, name) is not None, name
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+
+    for _ in range(30):
+        data, barrier = data_of_file(path), threading.Barrier(8)
+        threads = [threading.Thread(target=work, args=(data, barrier, names[k::8])) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert data.buffer is not None
+    assert not errors, errors[:3]

@@ -56,16 +56,17 @@ class Data:
         return found
 
     def __del__(self, _close=os.close):  # (os.close bound now: at exit, globals may be gone)
-        if self.buffer is None and self._descriptor is not None:
+        if self._descriptor is not None:
             _close(self._descriptor)
 
     def _map(self):
+        # The descriptor stays open once mapped: find runs outside the binding's lock, so another
+        # thread may be inside os.pread on it (closed, its number could name another file).
         import mmap
 
         with _part_lock:
             if self.buffer is None:
                 self.buffer = mmap.mmap(self._descriptor, 0, access=mmap.ACCESS_READ)
-                os.close(self._descriptor)
 
     def read(self, start, size):
         buffer = self.buffer
