@@ -38,7 +38,7 @@ def stderr_on_a_terminal(args, cwd):
 def test_steps_are_shown_on_a_terminal_then_erased(tmp_path):
     shown = stderr_on_a_terminal(GENERATE, tmp_path)
     assert "lazybind: sqlite_ffi.py: parsing with libclang" in shown
-    assert re.search(r"evaluating \d+ macros \(\d+\.\ds\)", shown)
+    assert re.search(r"probing \d+ macros meanwhile \(\d+\.\ds\)", shown)
     progress, _, summary = shown.rpartition("\r\x1b[K")  # the line is erased before the summary
     assert "writing the module" in progress
     assert SUMMARY.fullmatch(summary)

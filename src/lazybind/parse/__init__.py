@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
@@ -15,7 +16,7 @@ from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
 from .cc_values import compiler_accepts
-from .macros import evaluate_macros
+from .macros import evaluate_macros, probe_macros
 from .paths import PathDisplay, system_include_dirs
 from .select import select_declarations
 
@@ -45,17 +46,22 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
                 data = file_cache[path] = handle.read()
         return data
 
-    progress("collecting declarations")
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
-    collector.collect(tu.cursor, _named_only(tu, options, main_path))
+    top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
+    collector.collect(top, named, macros=True)
+    progress(f"collecting declarations, probing {len(collector.macros)} macros meanwhile")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        probing = pool.submit(probe_macros, main_path, main_source, args,
+                              list(collector.macros.values()), list(collector.function_macros.values()))
+        collector.collect(top, named)
+        probe = probing.result()
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
     files_read = tuple(tu.files_read())
-    progress(f"evaluating {len(collector.macros)} macros")
+    progress("evaluating the macros")
     elsewhere = {n for n, c in collector.elsewhere.items() if c.kind.name == "FUNCTION_DECL"}
     exported = set(collector.functions) | set(collector.variables) | set(collector.elsewhere)
-    macro_results = evaluate_macros(main_path, main_source, args, list(collector.macros.values()),
-                                    exported, list(collector.function_macros.values()),
+    macro_results = evaluate_macros(probe, main_path, main_source, args, exported,
                                     set(collector.functions) | elsewhere, collector.convert)
     collector.complete([a.target for a in macro_results.aliases]
                        + [t for call in macro_results.calls for t in call.targets()])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import ir
-from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types,
+from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types, children,
                         calling_convention, spelling, type_spelling)
 from .paths import PathDisplay
 
@@ -87,13 +87,18 @@ class DeclarationCollector:
 
     # -- walking -------------------------------------------------------------------------------
 
-    def collect(self, root: Cursor, only_files: Optional[AbstractSet[str]] = None) -> None:
-        """Every top-level declaration; with `only_files` (--scope named), those of these files,
-        and what they need as it is met, the functions and variables of the others by name only
-        (`elsewhere`: a macro may name one, see `complete`), the rest of them not at all."""
+    def collect(self, cursors: Sequence[Cursor], only_files: Optional[AbstractSet[str]] = None,
+                macros: bool = False) -> None:
+        """Every declaration of `cursors` (a unit's top level); with `only_files` (--scope named),
+        those of these files, and what they need as it is met, the functions and variables of the
+        others by name only (`elsewhere`: a macro may name one, see `complete`), the rest of them
+        not at all. With `macros`, the macro definitions alone, else everything but them: the
+        macros are collected first, so that their probe is parsed while the rest is collected."""
         handlers = self._handlers
-        for cursor in root.get_children():
+        for cursor in cursors:
             kind = cursor.kind
+            if (kind == CursorKind.MACRO_DEFINITION) != macros:
+                continue
             if only_files is not None and kind not in _ALWAYS and (
                     self._positions.of(cursor).path not in only_files):
                 if kind in _OBJECTS:
@@ -240,7 +245,7 @@ class DeclarationCollector:
             field = self._field(field_cursor, name, index)
             if field is not None:
                 fields.append(field)
-        packed = any(child.kind == CursorKind.PACKED_ATTR for child in cursor.get_children())
+        packed = any(child.kind == CursorKind.PACKED_ATTR for child in children(cursor))
         size, align = rtype.get_size(), rtype.get_align()
         return ir.Record(
             name, kind, self.location(cursor), tuple(fields), max(size, 0), max(align, 1),
@@ -271,7 +276,7 @@ class DeclarationCollector:
         self._record_names[usr] = name
         underlying = self._primitive(cursor.enum_type) or ir.Primitive("int")
         members = []
-        for member in cursor.get_children():
+        for member in children(cursor):
             if member.kind != CursorKind.ENUM_CONSTANT_DECL:
                 continue
             value = member.enum_value

@@ -47,9 +47,8 @@ def read_call(probe, macro: MacroDefinition, functions: AbstractSet[str], line: 
     what __LINE__ and __FILE__ gave in the probe: the macro's own line and header stand in.
     `convert` turns the pointer type the macro casts its result to into IR; `identities`
     remembers, across the macros of one probe, which inline functions return their argument."""
-    expression = next(iter(probe.get_children()), None)
-    result_type = _outer_cast(expression)
-    call = _single_child(expression, _WRAPPERS)
+    expression = next(iter(clang_api.children(probe)), None)
+    call, result_type = _unwrap(expression, _WRAPPERS)
     if call is None or call.kind != CursorKind.CALL_EXPR:
         return "a function-like macro that is not a call of one function"
     found = _call(call, _Context(macro, functions, line, probe_file,
@@ -74,7 +73,7 @@ class _Context:
 
 
 def _call(call, context: _Context) -> Union[ir.Call, str]:
-    children = list(call.get_children())
+    children = clang_api.children(call)
     callee = _single_child(children[0], _TRANSPARENT) if children else None
     if callee is None or callee.kind != CursorKind.DECL_REF_EXPR or \
             callee.spelling not in context.functions:
@@ -90,11 +89,11 @@ def _call(call, context: _Context) -> Union[ir.Call, str]:
 
 
 def _argument(argument, context: _Context) -> Optional[Tuple[str, Any]]:
-    inner = _single_child(argument, _TRANSPARENT)
-    cast = _outer_cast(argument) is not None
+    inner, cast_type = _unwrap(argument, _TRANSPARENT)
+    cast = cast_type is not None
     while inner is not None and inner.kind == CursorKind.CALL_EXPR and \
             _returns_its_argument(inner, context.identities):
-        inner = _single_child(list(inner.get_children())[1], _TRANSPARENT)  # a cast, in effect
+        inner = _single_child(clang_api.children(inner)[1], _TRANSPARENT)  # a cast, in effect
         cast = True
     if inner is not None and inner.kind == CursorKind.DECL_REF_EXPR and \
             inner.spelling.startswith(ARGUMENT_PREFIX):
@@ -119,7 +118,7 @@ def _argument(argument, context: _Context) -> Optional[Tuple[str, Any]]:
 def _returns_its_argument(call, known: Dict[str, bool]) -> bool:
     """A call of an inline function of one parameter whose body only returns it, cast or not:
     OpenSSL's `ossl_check_X509_sk_type(sk)` type checks, which are no exported symbol."""
-    children = list(call.get_children())
+    children = clang_api.children(call)
     callee = _single_child(children[0], _TRANSPARENT) if len(children) == 2 else None
     if callee is None or callee.kind != CursorKind.DECL_REF_EXPR:
         return False
@@ -133,42 +132,43 @@ def _is_identity(callee) -> bool:
     definition = callee.referenced.get_definition() if callee.referenced else None
     if definition is None or definition.kind != CursorKind.FUNCTION_DECL:
         return False
-    parts = list(definition.get_children())
+    parts = clang_api.children(definition)
     parameters = [c for c in parts if c.kind == CursorKind.PARM_DECL]
     bodies = [c for c in parts if c.kind == CursorKind.COMPOUND_STMT]
     if len(parameters) != 1 or len(bodies) != 1:
         return False
-    statements = list(bodies[0].get_children())
+    statements = clang_api.children(bodies[0])
     if len(statements) != 1 or statements[0].kind != CursorKind.RETURN_STMT:
         return False
-    returned = _single_child(next(iter(statements[0].get_children()), None), _TRANSPARENT)
+    returned = _single_child(next(iter(clang_api.children(statements[0])), None), _TRANSPARENT)
     return returned is not None and returned.kind == CursorKind.DECL_REF_EXPR and \
         returned.referenced == parameters[0]
 
 
-def _outer_cast(cursor):
-    """The type of the first C cast met going down through parentheses and casts, or None."""
-    while cursor is not None and cursor.kind in _WRAPPERS:
-        if cursor.kind == CursorKind.CSTYLE_CAST_EXPR:
-            return cursor.type if cursor.type.get_canonical().kind == TypeKind.POINTER else None
+def _unwrap(cursor, kinds):
+    """Down through nodes of `kinds` (parentheses, casts, implicit conversions) to what they
+    wrap, None when one wraps more than one expression; and the type of the first C cast met on
+    the way when it is a pointer type (else None)."""
+    cast, first = None, True
+    while cursor is not None and cursor.kind in kinds:
+        if first and cursor.kind == CursorKind.CSTYLE_CAST_EXPR:
+            first = False
+            cast = cursor.type if cursor.type.get_canonical().kind == TypeKind.POINTER else None
         cursor = _wrapped(cursor)
-    return None
+    return cursor, cast
 
 
 def _single_child(cursor, kinds):
-    """Down through nodes of `kinds` (parentheses, casts, implicit conversions) to what they
-    wrap; None when one wraps more than one expression."""
-    while cursor is not None and cursor.kind in kinds:
-        cursor = _wrapped(cursor)
-    return cursor
+    """What nodes of `kinds` wrap (see `_unwrap`)."""
+    return _unwrap(cursor, kinds)[0]
 
 
 def _wrapped(cursor):
     """The one expression a wrapping node holds, or None when it holds more."""
-    children = [c for c in cursor.get_children() if not c.kind.is_reference()]
+    children = [c for c in clang_api.children(cursor) if not clang_api.is_reference(c)]
     return children[0] if len(children) == 1 else None
 
 
 def _uses_a_parameter(cursor) -> bool:
     return any(node.kind == CursorKind.DECL_REF_EXPR and node.spelling.startswith(ARGUMENT_PREFIX)
-               for node in cursor.walk_preorder())
+               for node in clang_api.descendants(cursor))

@@ -37,15 +37,21 @@ class MacroResults:
     calls: Tuple[ir.MacroCall, ...] = ()
 
 
-def evaluate_macros(
-    main_path: str, main_source: str, args: Sequence[str], macros: Sequence[MacroDefinition],
-    exported: AbstractSet[str] = frozenset(), function_macros: Sequence[MacroDefinition] = (),
-    functions: AbstractSet[str] = frozenset(), convert_type: Optional[Callable] = None,
-) -> MacroResults:
-    """Constants for the macros with a value; `exported` (the declared functions and variables)
-    tells which macros merely rename one of them. `function_macros` that call one of the
-    declared `functions` become MacroCalls (probed in the same translation unit)."""
-    aliases: List[ir.Alias] = []
+@dataclass(frozen=True)
+class MacroProbe:
+    """The first probe of a unit's macros, parsed: what `evaluate_macros` reads."""
+    candidates: Tuple[MacroDefinition, ...]  # the object-like macros probed, in probe order
+    function_macros: Tuple[MacroDefinition, ...]  # probed after them
+    skipped: Tuple[ir.Skipped, ...]  # the macros not probed, not being one expression
+    result: "_ProbeResult"
+
+
+def probe_macros(main_path: str, main_source: str, args: Sequence[str],
+                 macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
+                 ) -> MacroProbe:
+    """Parse the headers with one probe per macro (`function_macros`: whether each calls one
+    function). Needs nothing but the macros: it may run in a thread while the declarations
+    are collected (libclang parses without the interpreter's lock)."""
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
@@ -53,10 +59,24 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
         else:
             candidates.append(macro)
-    first = _probe(main_path, main_source, args,
-                   [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
-                   + [(m, macro_calls.probe_template(m)) for m in function_macros],
-                   prelude=macro_calls.placeholders(function_macros))
+    result = _probe(main_path, main_source, args,
+                    [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
+                    + [(m, macro_calls.probe_template(m)) for m in function_macros],
+                    prelude=macro_calls.placeholders(function_macros))
+    return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), result)
+
+
+def evaluate_macros(
+    probe: MacroProbe, main_path: str, main_source: str, args: Sequence[str],
+    exported: AbstractSet[str] = frozenset(), functions: AbstractSet[str] = frozenset(),
+    convert_type: Optional[Callable] = None,
+) -> MacroResults:
+    """Constants for the probed macros with a value; `exported` (the declared functions and
+    variables) tells which macros merely rename one of them. The probed function-like macros
+    that call one of the declared `functions` become MacroCalls."""
+    aliases: List[ir.Alias] = []
+    skipped: List[ir.Skipped] = list(probe.skipped)
+    candidates, first = probe.candidates, probe.result
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
@@ -95,17 +115,14 @@ def evaluate_macros(
             skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
             continue
         constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
-    # cc recomputes the integers in another process while clang probes the rest.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # cc recomputes the integers in another process, and clang parses the strings' probe,
+    # while the calls are read
+    with ThreadPoolExecutor(max_workers=2) as pool:
         names = [name for name, c in constants.items() if isinstance(c.value, int)]
         compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
-        calls = _macro_calls(first, function_macros, len(candidates), functions, convert_type)
-        if strings or pointers:
-            second_constants, second_skipped = _strings_and_pointers(
-                main_path, main_source, args, strings, pointers
-            )
-        else:
-            second_constants, second_skipped = {}, []
+        second = pool.submit(_strings_and_pointers, main_path, main_source, args, strings, pointers)
+        calls = _macro_calls(first, probe.function_macros, len(candidates), functions, convert_type)
+        second_constants, second_skipped = second.result()
         _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
@@ -147,6 +164,8 @@ def _strings_and_pointers(main_path, main_source, args, strings, pointers):
     """One more translation unit: strings initialize arrays, pointers are cast to integers."""
     constants: Dict[str, ir.Constant] = {}
     skipped: List[ir.Skipped] = []
+    if not strings and not pointers:
+        return constants, skipped
     probe = _probe(main_path, main_source, args,
                    [(m, "static const char {probe}[] = {macro};") for m in strings]
                    + [(m, "static const unsigned long long {probe} = (unsigned long long)({macro});")
@@ -181,9 +200,9 @@ def _named_object(probe) -> Optional[str]:
     """The function or variable a probe's initializer names, if it is nothing but that name
     (`#define mpz_init __gmpz_init`, or `#define mpn_add_n __MPN(add_n)` through a function-like
     macro, or a chain of such macros: clang has expanded them all)."""
-    expression = next(iter(probe.get_children()), None)
+    expression = next(iter(clang_api.children(probe)), None)
     while expression is not None and expression.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
-        expression = next(iter(expression.get_children()), None)
+        expression = next(iter(clang_api.children(expression)), None)
     if expression is None or expression.kind != CursorKind.DECL_REF_EXPR:
         return None
     referenced = expression.referenced
@@ -199,7 +218,7 @@ def _string_value(cursor) -> Union[bytes, str, None]:
     if array.kind != TypeKind.CONSTANTARRAY:
         return None
     length = array.element_count - 1
-    literal = next((c for c in cursor.walk_preorder() if c.kind == CursorKind.STRING_LITERAL), None)
+    literal = next((c for c in clang_api.descendants(cursor) if c.kind == CursorKind.STRING_LITERAL), None)
     if literal is None:
         return None
     value = clang_api.evaluate(literal)
@@ -220,9 +239,9 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "
 
 def _string_literal(probe):
     """The string literal a probe's initializer is, through parentheses; or None."""
-    literal = next(iter(probe.get_children()), None)
+    literal = next(iter(clang_api.children(probe)), None)
     while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
-        literal = next(iter(literal.get_children()), None)
+        literal = next(iter(clang_api.children(literal)), None)
     return literal if literal is not None and literal.kind == CursorKind.STRING_LITERAL else None
 
 
