@@ -130,13 +130,16 @@ def _docs_section(declarations: Sequence[ir.Declaration]) -> str:
 def base36(value: int, width: int = 0) -> str:
     """`value` in base 36 (what int(text, 36) reads), zero-padded to `width` digits."""
     digits = ""
-    while value:
-        value, digit = divmod(value, 36)
-        digits = _DIGITS[digit] + digits
-    digits = digits or "0"
+    while value >= 1296:  # two digits a step: a module's tables hold hundreds of thousands
+        value, pair = divmod(value, 1296)
+        digits = _PAIRS[pair] + digits
+    digits = (_PAIRS[value].lstrip("0") + digits) or "0"
     if width and len(digits) > width:
         raise InputError("too many declarations for one module; narrow them with --only/--exclude")
     return digits.rjust(width, "0")
+
+
+_PAIRS = [a + b for a in _DIGITS for b in _DIGITS]
 
 
 def fixed_width(values: Sequence[int], width: int) -> str:
@@ -155,11 +158,12 @@ def _names_sections(names: Sequence[str], kind_refs: Sequence[str]):
     """(names, buckets, lines): each name's line in the bucket of its hash, the offset where each
     bucket starts (and where the last ends), and the offset of each name's line by index."""
     buckets = max(1, len(names) // _NAMES_PER_BUCKET)
-    order = sorted(range(len(names)), key=lambda i: (bucket_of(names[i], buckets), i))
+    bucket_by_index = [bucket_of(name, buckets) for name in names]
+    order = sorted(range(len(names)), key=lambda i: (bucket_by_index[i], i))
     lines, starts, line_at = [], [0] * (buckets + 1), [0] * len(names)
     offset, bucket = 0, 0
     for index in order:
-        while bucket <= bucket_of(names[index], buckets):
+        while bucket <= bucket_by_index[index]:
             starts[bucket] = offset
             bucket += 1
         line = f"{names[index]} {base36(index)} {kind_refs[index]}"
