@@ -39,19 +39,25 @@ class MacroResults:
 
 @dataclass(frozen=True)
 class MacroProbe:
-    """The first probe of a unit's macros, parsed: what `evaluate_macros` reads."""
+    """A unit's macros probed: what `evaluate_macros` completes once the declarations are known."""
     candidates: Tuple[MacroDefinition, ...]  # the object-like macros probed, in probe order
     function_macros: Tuple[MacroDefinition, ...]  # probed after them
     skipped: Tuple[ir.Skipped, ...]  # the macros not probed, not being one expression
     result: "_ProbeResult"
+    # by candidate: the function or variable it names, if any; and its Constant, the Skipped
+    # why not, or None for a string or pointer (the second probe's, in `second`)
+    outcomes: Tuple[Tuple[Optional[str], Union[ir.Constant, ir.Skipped, None]], ...]
+    second: Tuple[Dict[str, ir.Constant], List[ir.Skipped]]
+    compiler_values: Optional[Dict[str, int]]  # cc's values of the integer constants
 
 
 def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                  macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
                  ) -> MacroProbe:
-    """Parse the headers with one probe per macro (`function_macros`: whether each calls one
-    function). Needs nothing but the macros: it may run in a thread while the declarations
-    are collected (libclang parses without the interpreter's lock)."""
+    """Probe the macros: one declaration each, parsed with the headers (`function_macros`:
+    whether each calls one function); the strings and pointers in a second probe, and the
+    integers computed again by cc. Needs nothing but the macros: it runs in a thread while the
+    declarations are collected (libclang and cc work without the interpreter's lock)."""
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
@@ -63,69 +69,83 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                     [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
                     + [(m, macro_calls.probe_template(m)) for m in function_macros],
                     prelude=macro_calls.placeholders(function_macros))
-    return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), result)
+    outcomes, strings, pointers = _classify(candidates, result)
+    integers = [o.name for _, o in outcomes if isinstance(o, ir.Constant) and isinstance(o.value, int)]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # cc in another process meanwhile
+        compiler_values = pool.submit(compiler_integer_values, main_source, args, integers)
+        second = _strings_and_pointers(main_path, main_source, args, strings, pointers)
+        return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), result,
+                          tuple(outcomes), second, compiler_values.result())
 
 
-def evaluate_macros(
-    probe: MacroProbe, main_path: str, main_source: str, args: Sequence[str],
-    exported: AbstractSet[str] = frozenset(), functions: AbstractSet[str] = frozenset(),
-    convert_type: Optional[Callable] = None,
-) -> MacroResults:
-    """Constants for the probed macros with a value; `exported` (the declared functions and
-    variables) tells which macros merely rename one of them. The probed function-like macros
-    that call one of the declared `functions` become MacroCalls."""
-    aliases: List[ir.Alias] = []
-    skipped: List[ir.Skipped] = list(probe.skipped)
-    candidates, first = probe.candidates, probe.result
-    constants: Dict[str, ir.Constant] = {}
+def _classify(candidates: Sequence[MacroDefinition], first: "_ProbeResult"):
+    """Each candidate's outcome (see MacroProbe.outcomes); the strings and the pointers."""
+    outcomes = []
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
     for number, macro in enumerate(candidates):
         cursor = first.cursors.get(macro.name)
         reason = first.errors.get(macro.name)
-        # a variable's name is no constant initializer (an error), yet the macro renames it
+        # a variable's name is no constant initializer (an error), yet the macro may rename it
         target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
+        outcomes.append((target, _outcome(macro, number, cursor, reason, strings, pointers)))
+    return outcomes, strings, pointers
+
+
+def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
+             strings: List[MacroDefinition], pointers: List[MacroDefinition]):
+    """A candidate's Constant or the Skipped why not; None for a string or a pointer, which is
+    added to `strings` or `pointers` for the second probe."""
+    if cursor is None or reason:
+        return ir.Skipped(macro.name, macro.location, reason or "not a constant")
+    ctype = cursor.type.get_canonical()
+    primitive = _PRIMITIVE_KINDS.get(ctype.kind)
+    if ctype.kind == TypeKind.POINTER:
+        literal = _string_literal(cursor)
+        wide = _wide_string(literal) if literal is not None else None
+        if isinstance(wide, str):
+            return ir.Constant(macro.name, macro.location, wide, ir.Pointer(ir.Primitive("wchar"), True))
+        if wide is not None:
+            return ir.Skipped(macro.name, macro.location, wide[0])
+        # a char pointer other than a literal may be a fixed address (MAKEINTRESOURCEA)
+        char = ctype.get_pointee().get_canonical().kind in _CHAR_KINDS
+        (strings if char and literal is not None else pointers).append(macro)
+        return None
+    value = clang_api.evaluate(cursor) if primitive else None
+    if value is None or primitive in ("int128", "uint128", "void"):
+        return ir.Skipped(macro.name, macro.location, "not a constant of a scalar type")
+    if primitive in ("float", "double", "longdouble"):
+        value = float(value)
+    elif value == _LINE_BASE + number:
+        return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)")
+    return ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
+
+
+def evaluate_macros(probe: MacroProbe, exported: AbstractSet[str] = frozenset(),
+                    functions: AbstractSet[str] = frozenset(),
+                    convert_type: Optional[Callable] = None) -> MacroResults:
+    """Constants for the probed macros with a value; `exported` (the declared functions and
+    variables) tells which macros merely rename one of them. The probed function-like macros
+    that call one of the declared `functions` become MacroCalls."""
+    aliases: List[ir.Alias] = []
+    skipped: List[ir.Skipped] = list(probe.skipped)
+    constants: Dict[str, ir.Constant] = {}
+    renaming = set()
+    for macro, (target, outcome) in zip(probe.candidates, probe.outcomes):
         if target in exported and target != macro.name:
             aliases.append(ir.Alias(macro.name, macro.location, target))
-            continue
-        if cursor is None or reason:
-            skipped.append(ir.Skipped(macro.name, macro.location, reason or "not a constant"))
-            continue
-        ctype = cursor.type.get_canonical()
-        primitive = _PRIMITIVE_KINDS.get(ctype.kind)
-        if ctype.kind == TypeKind.POINTER:
-            literal = _string_literal(cursor)
-            wide = _wide_string(literal) if literal is not None else None
-            if isinstance(wide, str):
-                constants[macro.name] = ir.Constant(macro.name, macro.location, wide,
-                                                    ir.Pointer(ir.Primitive("wchar"), True))
-            elif wide is not None:
-                skipped.append(ir.Skipped(macro.name, macro.location, wide[0]))
-            else:  # a char pointer other than a literal may be a fixed address (MAKEINTRESOURCEA)
-                char = ctype.get_pointee().get_canonical().kind in _CHAR_KINDS
-                (strings if char and literal is not None else pointers).append(macro)
-            continue
-        value = clang_api.evaluate(cursor) if primitive else None
-        if value is None or primitive in ("int128", "uint128", "void"):
-            skipped.append(ir.Skipped(macro.name, macro.location, "not a constant of a scalar type"))
-            continue
-        if primitive in ("float", "double", "longdouble"):
-            value = float(value)
-        elif value == _LINE_BASE + number:
-            skipped.append(ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__LINE__)"))
-            continue
-        constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
-    # cc recomputes the integers in another process, and clang parses the strings' probe,
-    # while the calls are read
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        names = [name for name, c in constants.items() if isinstance(c.value, int)]
-        compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
-        second = pool.submit(_strings_and_pointers, main_path, main_source, args, strings, pointers)
-        calls = _macro_calls(first, probe.function_macros, len(candidates), functions, convert_type)
-        second_constants, second_skipped = second.result()
-        _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
-    constants.update(second_constants)
-    skipped.extend(second_skipped)
+            renaming.add(macro.name)
+        elif isinstance(outcome, ir.Constant):
+            constants[macro.name] = outcome
+        elif outcome is not None:
+            skipped.append(outcome)
+    names = [name for name, c in constants.items() if isinstance(c.value, int)]
+    _prefer_compiler_values(probe.compiler_values, names, constants, skipped)
+    second_constants, second_skipped = probe.second
+    constants.update((n, c) for n, c in second_constants.items() if n not in renaming)
+    skipped.extend(s for s in second_skipped if s.name not in renaming)
+    calls = _macro_calls(probe.result, probe.function_macros, len(probe.candidates), functions,
+                         convert_type)
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
 
 
