@@ -65,6 +65,10 @@ class DeclarationCollector:
         self.enum_constants: Dict[str, ir.Constant] = {}
         self.macros: Dict[str, MacroDefinition] = {}
         self.function_macros: Dict[str, MacroDefinition] = {}
+        self.macro_bodies: Dict[str, str] = {}  # every macro read: what follows its name
+        # with only_files: whether `macro_body` may read the macros of the other files
+        self.keep_macros_elsewhere = False
+        self._macros_elsewhere: Dict[str, Tuple[Cursor, object]] = {}
         self.skipped: List[ir.Skipped] = []
         self.elsewhere: Dict[str, Cursor] = {}  # with only_files: functions and variables passed over
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
@@ -99,11 +103,14 @@ class DeclarationCollector:
             kind = cursor.kind
             if (kind == CursorKind.MACRO_DEFINITION) != macros:
                 continue
-            if only_files is not None and kind not in _ALWAYS and (
-                    self._positions.of(cursor).path not in only_files):
-                if kind in _OBJECTS:
-                    self.elsewhere.setdefault(spelling(cursor), cursor)
-                continue
+            if only_files is not None and kind not in _ALWAYS:
+                where = self._positions.of(cursor)
+                if where.path not in only_files:
+                    if kind in _OBJECTS:
+                        self.elsewhere.setdefault(spelling(cursor), cursor)
+                    elif kind == CursorKind.MACRO_DEFINITION and self.keep_macros_elsewhere and where.path:
+                        self._macros_elsewhere[spelling(cursor)] = (cursor, where)
+                    continue
             handler = handlers.get(kind)
             if handler is None:
                 self.skip(cursor, cursor.spelling, f"unhandled declaration kind {kind.name}")
@@ -175,13 +182,28 @@ class DeclarationCollector:
             if included is not None:
                 self.main_inclusions[where.line] = included.name
 
+    def macro_body(self, name: str) -> Optional[str]:
+        """What follows macro `name` on its logical line (a function-like macro's parameters,
+        then its body); None for no macro. Of a macro `collect` passed over (outside the named
+        headers' files, kept with `macros_elsewhere`), read now."""
+        body = self.macro_bodies.get(name)
+        if body is None and name in self._macros_elsewhere:
+            body = self._macro_body(*self._macros_elsewhere.pop(name))[1]
+        return body
+
+    def _macro_body(self, cursor: Cursor, where) -> Tuple[str, str]:
+        """A macro's name and what follows it on its logical line, also kept in `macro_bodies`."""
+        name = spelling(cursor)
+        rest = self.macro_bodies[name] = _logical_line(self._read_file(where.path),
+                                                       where.offset + len(name.encode()))
+        return name, rest
+
     def _macro(self, cursor: Cursor) -> None:
         where = self._positions.of(cursor)
         if not where.path:
             return  # predefined by the compiler
-        name = spelling(cursor)
+        name, rest = self._macro_body(cursor, where)
         path = where.path
-        rest = _logical_line(self._read_file(path), where.offset + len(name.encode()))
         if rest.startswith("("):
             self._function_macro(name, path, where, rest)
             return

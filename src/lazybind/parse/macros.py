@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .. import ir
 from . import clang_api, macro_calls
@@ -53,18 +53,22 @@ class MacroProbe:
 
 def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                  macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
-                 ) -> MacroProbe:
+                 cxx: AbstractSet[str] = frozenset()) -> MacroProbe:
     """Probe the macros: one declaration each, parsed with the headers (`function_macros`:
     whether each calls one function); the strings and pointers in a second probe, and the
-    integers computed again by cc. Needs nothing but the macros: it runs in a thread while the
-    declarations are collected (libclang and cc work without the interpreter's lock)."""
+    integers computed again by cc. Those of `cxx` (`cxx_scoped`) are left out. Needs nothing
+    but the macros: it runs in a thread while the declarations are collected (libclang and cc
+    work without the interpreter's lock)."""
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
         if _UNBALANCED.search(_strip_literals(macro.body)) or not _single_expression(macro.body):
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
+        elif macro.name in cxx:
+            skipped.append(ir.Skipped(macro.name, macro.location, _CXX_REASON))
         else:
             candidates.append(macro)
+    function_macros = [m for m in function_macros if m.name not in cxx]
     result = _probe(main_path, main_source, args,
                     [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
                     + [(m, macro_calls.probe_template(m)) for m in function_macros],
@@ -76,6 +80,39 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
         second = _strings_and_pointers(main_path, main_source, args, strings, pointers)
         return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), result,
                           tuple(outcomes), second, compiler_values.result())
+
+
+_CXX_REASON = "not an expression of C: it expands to C++'s `::`"
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def cxx_scoped(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -> AbstractSet[str]:
+    """Among `names` (macros), those whose expansion holds `::`, C++'s scope operator: in their
+    bodies (`body_of`: None for a name that is no macro), or in a macro they name, at any depth
+    (a name shadowed by a parameter counts too: such a macro is left out, not guessed at).
+    libclang 18 parsing C never returns from `(::` (mingw-w64's yvals.h: `(::f())`), and a
+    probe puts each macro in parentheses."""
+    bodies: Dict[str, str] = {}
+    waiting = list(names)
+    while waiting:  # the macros `names` reach, each body read once
+        name = waiting.pop()
+        if name not in bodies:
+            bodies[name] = _strip_literals(body_of(name) or "")
+            waiting.extend(set(_IDENTIFIER.findall(bodies[name])) - bodies.keys())
+    users: Dict[str, List[str]] = {}
+    found = []
+    for name, body in bodies.items():
+        if "::" in body:
+            found.append(name)
+        for word in set(_IDENTIFIER.findall(body)):
+            users.setdefault(word, []).append(name)
+    tainted = set(found)
+    while found:
+        for user in users.get(found.pop(), ()):
+            if user not in tainted:
+                tainted.add(user)
+                found.append(user)
+    return tainted
 
 
 def _classify(candidates: Sequence[MacroDefinition], first: "_ProbeResult"):
@@ -103,6 +140,8 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
     if ctype.kind == TypeKind.POINTER:
         literal = _string_literal(cursor)
         wide = _wide_string(literal) if literal is not None else None
+        if isinstance(wide, str) and _PROBE_FILE in wide:  # mingw-w64's __FILEW__
+            return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__FILE__)")
         if isinstance(wide, str):
             return ir.Constant(macro.name, macro.location, wide, ir.Pointer(ir.Primitive("wchar"), True))
         if wide is not None:

@@ -1,0 +1,71 @@
+"""Macros a probe must not take as they are (found by the Windows corpus in mingw-w64's yvals.h).
+
+- C++'s `::` in a macro's expansion: libclang 18, parsing C, never returns from `(::f())`, and a
+  probe puts every macro in parentheses. Such macros are left out of the probes, through other
+  macros and other files too, so generation ends; the others keep their values.
+- A wide string made of __FILE__ (`__FILEW__`): its value is where the probe expands it, not a
+  constant of the header. It is skipped, as the narrow __FILE__ already is.
+
+Generation runs in a subprocess with a time limit: a regression fails, it does not hang the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+OTHER = """\
+#define SCOPED_CALL(x) ::report(x)
+#define PLAIN_OTHER 7
+"""
+
+HEADER = """\
+#include "other.h"
+void report(const char *what);
+#define KEPT (3 << 2)
+#define DIRECT (::report)
+#define THROUGH_OTHER SCOPED_CALL("invalid argument")
+#define TWICE THROUGH_OTHER
+#define STRING_WITH_COLONS "a::b"
+#define WIDEN_(s) L ## s
+#define WIDEN(s) WIDEN_(s)
+#define FILE_WIDE WIDEN(__FILE__)
+#define WIDE_TEXT WIDEN("text")
+"""
+
+GENERATE = """
+import json, sys
+import lazybind
+from lazybind import ir
+declarations = lazybind.inspect(["hazards.h"], include_dirs=["."], scope=sys.argv[1])
+print(json.dumps({
+    "constants": {d.name: d.value if not isinstance(d.value, bytes) else d.value.decode()
+                  for d in declarations.declarations if isinstance(d, ir.Constant)},
+    "skipped": {s.name: s.reason for s in declarations.skipped},
+}))
+"""
+
+
+def _inspect(tmp_path, scope):
+    (tmp_path / "other.h").write_text(OTHER)
+    (tmp_path / "hazards.h").write_text(HEADER)
+    done = subprocess.run([sys.executable, "-c", GENERATE, scope], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_cxx_scope_operator_is_left_out_and_generation_ends(tmp_path):
+    for scope in ("all", "named"):
+        found = _inspect(tmp_path, scope)
+        for name in ("DIRECT", "THROUGH_OTHER", "TWICE"):
+            assert "C++'s `::`" in found["skipped"][name], (scope, name)
+        assert found["constants"]["KEPT"] == 12
+        assert found["constants"]["STRING_WITH_COLONS"] == "a::b"  # in a literal, `::` is text
+
+
+def test_wide_file_name_is_no_constant(tmp_path):
+    found = _inspect(tmp_path, "all")
+    assert found["skipped"]["FILE_WIDE"] == "depends on where it is expanded (__FILE__)"
+    assert found["constants"]["WIDE_TEXT"] == "text"
