@@ -65,8 +65,8 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     progress("evaluating the macros")
     elsewhere = {n for n, c in collector.elsewhere.items() if c.kind.name == "FUNCTION_DECL"}
     exported = set(collector.functions) | set(collector.variables) | set(collector.elsewhere)
-    macro_results = evaluate_macros(probe, exported, set(collector.functions) | elsewhere,
-                                    collector.convert)
+    macro_results = evaluate_macros(probe, main_path, main_source, args, exported,
+                                    set(collector.functions) | elsewhere, collector.convert)
     collector.complete([a.target for a in macro_results.aliases]
                        + [t for call in macro_results.calls for t in call.targets()])
     collector.elsewhere.clear()

@@ -39,26 +39,20 @@ class MacroResults:
 
 @dataclass(frozen=True)
 class MacroProbe:
-    """A unit's macros probed: what `evaluate_macros` completes once the declarations are known."""
+    """A unit's macros, their probe parsed: what `evaluate_macros` reads."""
     candidates: Tuple[MacroDefinition, ...]  # the object-like macros probed, in probe order
     function_macros: Tuple[MacroDefinition, ...]  # probed after them
-    skipped: Tuple[ir.Skipped, ...]  # the macros not probed, not being one expression
-    result: "_ProbeResult"
-    # by candidate: the function or variable it names, if any; and its Constant, the Skipped
-    # why not, or None for a string or pointer (the second probe's, in `second`)
-    outcomes: Tuple[Tuple[Optional[str], Union[ir.Constant, ir.Skipped, None]], ...]
-    second: Tuple[Dict[str, ir.Constant], List[ir.Skipped]]
-    compiler_values: Optional[Dict[str, int]]  # cc's values of the integer constants
+    skipped: Tuple[ir.Skipped, ...]  # the macros not probed: no expression, or C++
+    parsed: "_Parsed"
 
 
 def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                  macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
                  cxx: AbstractSet[str] = frozenset()) -> MacroProbe:
-    """Probe the macros: one declaration each, parsed with the headers (`function_macros`:
-    whether each calls one function); the strings and pointers in a second probe, and the
-    integers computed again by cc. Those of `cxx` (`cxx_scoped`) are left out. Needs nothing
-    but the macros: it runs in a thread while the declarations are collected (libclang and cc
-    work without the interpreter's lock)."""
+    """Parse the headers with one probe declaration per macro (`function_macros`: whether each
+    calls one function), those of `cxx` (`cxx_scoped`) left out. Only libclang's parse, which
+    runs without the interpreter's lock: a thread does it while the declarations are collected
+    (reading the probe is Python's work: in a thread it would only take turns with the walk)."""
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
@@ -69,17 +63,11 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
         else:
             candidates.append(macro)
     function_macros = [m for m in function_macros if m.name not in cxx]
-    result = _probe(main_path, main_source, args,
-                    [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
-                    + [(m, macro_calls.probe_template(m)) for m in function_macros],
-                    prelude=macro_calls.placeholders(function_macros))
-    outcomes, strings, pointers = _classify(candidates, result)
-    integers = [o.name for _, o in outcomes if isinstance(o, ir.Constant) and isinstance(o.value, int)]
-    with ThreadPoolExecutor(max_workers=1) as pool:  # cc in another process meanwhile
-        compiler_values = pool.submit(compiler_integer_values, main_source, args, integers)
-        second = _strings_and_pointers(main_path, main_source, args, strings, pointers)
-        return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), result,
-                          tuple(outcomes), second, compiler_values.result())
+    parsed = _parse_probe(main_path, main_source, args,
+                          [(m, "static __auto_type {probe} = ({macro});") for m in candidates]
+                          + [(m, macro_calls.probe_template(m)) for m in function_macros],
+                          prelude=macro_calls.placeholders(function_macros))
+    return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), parsed)
 
 
 _CXX_REASON = "not an expression of C: it expands to C++'s `::`"
@@ -98,7 +86,7 @@ def cxx_scoped(names: Iterable[str], body_of: Callable[[str], Optional[str]]) ->
         name = waiting.pop()
         if name not in bodies:
             bodies[name] = _strip_literals(body_of(name) or "")
-            waiting.extend(set(_IDENTIFIER.findall(bodies[name])) - bodies.keys())
+            waiting.extend(word for word in _IDENTIFIER.findall(bodies[name]) if word not in bodies)
     users: Dict[str, List[str]] = {}
     found = []
     for name, body in bodies.items():
@@ -113,20 +101,6 @@ def cxx_scoped(names: Iterable[str], body_of: Callable[[str], Optional[str]]) ->
                 tainted.add(user)
                 found.append(user)
     return tainted
-
-
-def _classify(candidates: Sequence[MacroDefinition], first: "_ProbeResult"):
-    """Each candidate's outcome (see MacroProbe.outcomes); the strings and the pointers."""
-    outcomes = []
-    strings: List[MacroDefinition] = []
-    pointers: List[MacroDefinition] = []
-    for number, macro in enumerate(candidates):
-        cursor = first.cursors.get(macro.name)
-        reason = first.errors.get(macro.name)
-        # a variable's name is no constant initializer (an error), yet the macro may rename it
-        target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
-        outcomes.append((target, _outcome(macro, number, cursor, reason, strings, pointers)))
-    return outcomes, strings, pointers
 
 
 def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
@@ -160,31 +134,46 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
     return ir.Constant(macro.name, macro.location, value, ir.Primitive(primitive))
 
 
-def evaluate_macros(probe: MacroProbe, exported: AbstractSet[str] = frozenset(),
-                    functions: AbstractSet[str] = frozenset(),
+def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: Sequence[str],
+                    exported: AbstractSet[str] = frozenset(), functions: AbstractSet[str] = frozenset(),
                     convert_type: Optional[Callable] = None) -> MacroResults:
     """Constants for the probed macros with a value; `exported` (the declared functions and
     variables) tells which macros merely rename one of them. The probed function-like macros
     that call one of the declared `functions` become MacroCalls."""
+    first = _read_probe(probe.parsed)
     aliases: List[ir.Alias] = []
     skipped: List[ir.Skipped] = list(probe.skipped)
     constants: Dict[str, ir.Constant] = {}
-    renaming = set()
-    for macro, (target, outcome) in zip(probe.candidates, probe.outcomes):
+    strings: List[MacroDefinition] = []
+    pointers: List[MacroDefinition] = []
+    for number, macro in enumerate(probe.candidates):
+        cursor = first.cursors.get(macro.name)
+        # a variable's name is no constant initializer (an error), yet the macro renames it
+        target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
         if target in exported and target != macro.name:
             aliases.append(ir.Alias(macro.name, macro.location, target))
-            renaming.add(macro.name)
-        elif isinstance(outcome, ir.Constant):
+            continue
+        outcome = _outcome(macro, number, cursor, first.errors.get(macro.name), strings, pointers)
+        if isinstance(outcome, ir.Constant):
             constants[macro.name] = outcome
         elif outcome is not None:
             skipped.append(outcome)
-    names = [name for name, c in constants.items() if isinstance(c.value, int)]
-    _prefer_compiler_values(probe.compiler_values, names, constants, skipped)
-    second_constants, second_skipped = probe.second
-    constants.update((n, c) for n, c in second_constants.items() if n not in renaming)
-    skipped.extend(s for s in second_skipped if s.name not in renaming)
-    calls = _macro_calls(probe.result, probe.function_macros, len(probe.candidates), functions,
-                         convert_type)
+    # cc recomputes the integers in another process, and clang parses the strings' probe, while
+    # the calls are read (the threads only wait on them)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        names = [name for name, c in constants.items() if isinstance(c.value, int)]
+        compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
+        second = pool.submit(_parse_probe, main_path, main_source, args,
+                             [(m, "static const char {probe}[] = {macro};") for m in strings]
+                             + [(m, "static const unsigned long long {probe} = "
+                                    "(unsigned long long)({macro});") for m in pointers])
+        calls = _macro_calls(first, probe.function_macros, len(probe.candidates), functions,
+                             convert_type)
+        second_constants, second_skipped = _strings_and_pointers(_read_probe(second.result()),
+                                                                 strings, pointers)
+        _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
+    constants.update(second_constants)
+    skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
 
 
@@ -219,16 +208,11 @@ def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], sk
             constants[name] = ir.Constant(name, constant.location, values[name], constant.ctype)
 
 
-def _strings_and_pointers(main_path, main_source, args, strings, pointers):
-    """One more translation unit: strings initialize arrays, pointers are cast to integers."""
+def _strings_and_pointers(probe: "_ProbeResult", strings, pointers):
+    """The second probe's constants and skips: strings initialized arrays, pointers were cast
+    to integers."""
     constants: Dict[str, ir.Constant] = {}
     skipped: List[ir.Skipped] = []
-    if not strings and not pointers:
-        return constants, skipped
-    probe = _probe(main_path, main_source, args,
-                   [(m, "static const char {probe}[] = {macro};") for m in strings]
-                   + [(m, "static const unsigned long long {probe} = (unsigned long long)({macro});")
-                      for m in pointers])
     for macro in strings:
         cursor = probe.cursors.get(macro.name)
         value = _string_value(cursor) if cursor is not None and macro.name not in probe.errors else None
@@ -334,15 +318,24 @@ class _ProbeResult:
     errors: Dict[str, str]
 
 
-def _probe(main_path, main_source, args, items, prelude: str = "") -> _ProbeResult:
-    """Append one declaration per (macro, template) to the headers (after `prelude`), parse
-    once, and map the resulting cursors and error messages back to macro names."""
-    if not items:
-        return _ProbeResult({}, {})
+@dataclass
+class _Parsed:
+    """A probe's unit, parsed and not yet read."""
+    unit: Optional[clang_api.TranslationUnit]  # None: nothing was probed
+    main_path: str
+    macros: List[MacroDefinition]
+    positions: List[Tuple[int, int]]  # (physical line, column) of each probe's name
+
+
+def _parse_probe(main_path, main_source, args, items, prelude: str = "") -> _Parsed:
+    """Append one declaration per (macro, template) to the headers (after `prelude`) and parse
+    them once: libclang's work alone, for a thread."""
     macros = [macro for macro, _ in items]
+    if not items:
+        return _Parsed(None, main_path, macros, [])
     lines = [main_source.rstrip("\n")] + ([prelude] if prelude else [])
     main_lines = lines[0].count("\n") + 1
-    positions = []  # (physical line, column) of each probe's name
+    positions = []
     for number, (macro, template) in enumerate(items):
         # Each probe on a line of its own far-away number, so diagnostics map back to it and a
         # value that merely echoes __LINE__ is recognized.
@@ -351,16 +344,24 @@ def _probe(main_path, main_source, args, items, prelude: str = "") -> _ProbeResu
         lines.append(template.format(probe=probe, macro=macro.name))
         positions.append((main_lines + len(lines) - 1, lines[-1].index(probe) + 1))
     # with bodies: a macro's call may go through an inline function that only returns its argument
-    tu = clang_api.parse(main_path, "\n".join(lines) + "\n",
-                         list(args) + ["-ferror-limit=0", "-w", "-Wno-int-conversion"], with_bodies=True)
+    unit = clang_api.parse(main_path, "\n".join(lines) + "\n",
+                           list(args) + ["-ferror-limit=0", "-w", "-Wno-int-conversion"], with_bodies=True)
+    return _Parsed(unit, main_path, macros, positions)
+
+
+def _read_probe(parsed: _Parsed) -> _ProbeResult:
+    """Map a parsed probe's cursors and error messages back to macro names."""
+    if parsed.unit is None:
+        return _ProbeResult({}, {})
+    macros, main_path = parsed.macros, parsed.main_path
     errors: Dict[str, str] = {}
-    numbers = {line: number for number, (line, _) in enumerate(positions)}
-    for diag in tu.diagnostics():  # at the probe's physical line (a #line does not move it)
+    numbers = {line: number for number, (line, _) in enumerate(parsed.positions)}
+    for diag in parsed.unit.diagnostics():  # at the probe's physical line (a #line does not move it)
         number = numbers.get(diag.line) if diag.file == main_path else None
         if diag.severity >= 3 and number is not None:
             errors.setdefault(macros[number].name, f"not a constant: {diag.message}")
     cursors: Dict[str, object] = {}
-    for number, cursor in enumerate(tu.cursors_at(main_path, positions)):
+    for number, cursor in enumerate(parsed.unit.cursors_at(main_path, parsed.positions)):
         if cursor.kind == CursorKind.VAR_DECL and cursor.spelling == f"{PROBE_PREFIX}{number}":
             cursors[macros[number].name] = cursor
     return _ProbeResult(cursors, errors)
