@@ -32,6 +32,7 @@ void report(const char *what);
 #define WIDEN(s) WIDEN_(s)
 #define FILE_WIDE WIDEN(__FILE__)
 #define WIDE_TEXT WIDEN("text")
+#define BARRIER __asm__ __volatile__("" ::: "memory")
 """
 
 GENERATE = """
@@ -63,6 +64,8 @@ def test_cxx_scope_operator_is_left_out_and_generation_ends(tmp_path):
             assert "C++'s `::`" in found["skipped"][name], (scope, name)
         assert found["constants"]["KEPT"] == 12
         assert found["constants"]["STRING_WITH_COLONS"] == "a::b"  # in a literal, `::` is text
+        # an asm statement's colons are no scope operator: probed, and no expression
+        assert found["skipped"]["BARRIER"].startswith("not a constant"), found["skipped"]["BARRIER"]
 
 
 def test_wide_file_name_is_no_constant(tmp_path):

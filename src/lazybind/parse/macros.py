@@ -72,27 +72,30 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
 
 _CXX_REASON = "not an expression of C: it expands to C++'s `::`"
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# `::name`, not the colons of an asm statement (`__asm__("" ::: "memory")`, `asm("" :: "r"(x))`)
+_SCOPE = re.compile(r"(?<!:)::(?!:)\s*\w")
 
 
 def cxx_scoped(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -> AbstractSet[str]:
-    """Among `names` (macros), those whose expansion holds `::`, C++'s scope operator: in their
+    """Among `names` (macros), those whose expansion holds C++'s scope operator (`::name`): in their
     bodies (`body_of`: None for a name that is no macro), or in a macro they name, at any depth
     (a name shadowed by a parameter counts too: such a macro is left out, not guessed at).
     libclang 18 parsing C never returns from `(::` (mingw-w64's yvals.h: `(::f())`), and a
     probe puts each macro in parentheses."""
-    bodies: Dict[str, str] = {}
+    words: Dict[str, List[str]] = {}  # the names in each body
+    found = []  # the macros with `::` in their own bodies
     waiting = list(names)
     while waiting:  # the macros `names` reach, each body read once
         name = waiting.pop()
-        if name not in bodies:
-            bodies[name] = _strip_literals(body_of(name) or "")
-            waiting.extend(word for word in _IDENTIFIER.findall(bodies[name]) if word not in bodies)
+        if name not in words:
+            body = _strip_literals(body_of(name) or "")
+            if _SCOPE.search(body):
+                found.append(name)
+            words[name] = _IDENTIFIER.findall(body)
+            waiting.extend(word for word in words[name] if word not in words)
     users: Dict[str, List[str]] = {}
-    found = []
-    for name, body in bodies.items():
-        if "::" in body:
-            found.append(name)
-        for word in set(_IDENTIFIER.findall(body)):
+    for name, named in words.items():
+        for word in set(named):
             users.setdefault(word, []).append(name)
     tainted = set(found)
     while found:
