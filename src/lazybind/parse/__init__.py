@@ -48,9 +48,10 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
 
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
+    files_read = tuple(tu.files_read())
     # macros.cxx_scoped may need the other files' macros: where one defines a `::`, rarely
     collector.keep_macros_elsewhere = named is not None and any(
-        _DEFINES_COLONS.search(read_file(path)) for path in tu.files_read() if path not in named)
+        _DEFINES_COLONS.search(read_file(path)) for path in files_read if path not in named)
     collector.collect(top, named, macros=True)
     macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())
     cxx = cxx_scoped([m.name for m in macros + function_macros], collector.macro_body)
@@ -61,7 +62,6 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
         probe = probing.result()
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]
-    files_read = tuple(tu.files_read())
     progress("evaluating the macros")
     elsewhere = {n for n, c in collector.elsewhere.items() if c.kind.name == "FUNCTION_DECL"}
     exported = set(collector.functions) | set(collector.variables) | set(collector.elsewhere)

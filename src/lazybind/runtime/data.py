@@ -121,18 +121,14 @@ def find(data, name):
     at, names, buffer = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2, \
         data.names_start, data.buffer
     if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the line
-        end = names + int(buffer[at + 9:at + 15], 36)
-        found = buffer.find(b"#:" + key + b" ", names + int(buffer[at:at + 6], 36), end)
-        if found < 0:
-            return None
-        line = buffer[found + 3 + len(key):buffer.find(b"\n", found, end)]
-    else:
+        start, end = names + int(buffer[at:at + 6], 36), names + int(buffer[at + 9:at + 15], 36)
+    else:  # the bucket's lines alone, read
         bounds = data.read(at, 15)
-        start = int(bounds[:6], 36)
-        block = data.read(names + start, int(bounds[9:], 36) - start)
-        found = block.find(b"#:" + key + b" ")
-        if found < 0:
-            return None
-        line = block[found + 3 + len(key):block.find(b"\n", found)]
-    index, kind_ref = line.split(b" ")
+        first = int(bounds[:6], 36)
+        buffer = data.read(names + first, int(bounds[9:], 36) - first)
+        start, end = 0, len(buffer)
+    found = buffer.find(b"#:" + key + b" ", start, end)
+    if found < 0:
+        return None
+    index, kind_ref = buffer[found + 3 + len(key):buffer.find(b"\n", found, end)].split(b" ")
     return int(index, 36), kind_ref[0] - 48, int(kind_ref[1:], 36)  # a kind is one digit
