@@ -5,6 +5,9 @@
   macros and other files too, so generation ends; the others keep their values.
 - A wide string made of __FILE__ (`__FILEW__`): its value is where the probe expands it, not a
   constant of the header. It is skipped, as the narrow __FILE__ already is.
+- A list of values reached through other macros (OpenSSL's `#define OBJ_internet OBJ_iana`, whose
+  expansion is `1L,3L,6L,1L`): clang folds it with the comma operator, cc rejects it as no
+  constant and had to run again without it. It is left out before the probes, and cc runs once.
 
 Generation runs in a subprocess with a time limit: a regression fails, it does not hang the suite.
 """
@@ -33,17 +36,28 @@ void report(const char *what);
 #define FILE_WIDE WIDEN(__FILE__)
 #define WIDE_TEXT WIDEN("text")
 #define BARRIER __asm__ __volatile__("" ::: "memory")
+#define OID_BASE 1L,3L,6L
+#define OID_ALIAS OID_BASE
+#define OID_PAREN (OID_ALIAS)
+#define OID_COUNT sizeof(long[3])
 """
 
 GENERATE = """
 import json, sys
 import lazybind
-from lazybind import ir
+from lazybind import ir, objdata
+compiled = []
+compile_object = objdata.compile_object
+def counting(command, flags, source_path, *rest):
+    compiled.append(source_path.rpartition("/")[2])
+    return compile_object(command, flags, source_path, *rest)
+objdata.compile_object = counting
 declarations = lazybind.inspect(["hazards.h"], include_dirs=["."], scope=sys.argv[1])
 print(json.dumps({
     "constants": {d.name: d.value if not isinstance(d.value, bytes) else d.value.decode()
                   for d in declarations.declarations if isinstance(d, ir.Constant)},
     "skipped": {s.name: s.reason for s in declarations.skipped},
+    "compiled": compiled,
 }))
 """
 
@@ -72,3 +86,13 @@ def test_wide_file_name_is_no_constant(tmp_path):
     found = _inspect(tmp_path, "all")
     assert found["skipped"]["FILE_WIDE"] == "depends on where it is expanded (__FILE__)"
     assert found["constants"]["WIDE_TEXT"] == "text"
+
+
+def test_a_list_of_values_through_other_macros_is_left_out_before_cc(tmp_path):
+    found = _inspect(tmp_path, "all")
+    assert found["skipped"]["OID_BASE"] == "not an expression"
+    for name in ("OID_ALIAS", "OID_PAREN"):
+        assert "a list of values" in found["skipped"][name], name
+    assert found["constants"]["OID_COUNT"] == 24
+    # the compiler recomputed the integers in one run: nothing it rejects was given to it
+    assert found["compiled"] == ["lazybind_values.c"]

@@ -16,7 +16,7 @@ from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
 from .cc_values import compiler_accepts
-from .macros import cxx_scoped, evaluate_macros, probe_macros
+from .macros import evaluate_macros, macro_reach, probe_macros
 from .paths import PathDisplay, system_include_dirs
 from .select import select_declarations
 
@@ -49,15 +49,15 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
     files_read = tuple(tu.files_read())
-    # macros.cxx_scoped may need the other files' macros: where one defines a `::`, rarely
+    # macros.macro_reach may need the other files' macros: where one defines a `::`, rarely
     collector.keep_macros_elsewhere = named is not None and any(
         _DEFINES_COLONS.search(read_file(path)) for path in files_read if path not in named)
     collector.collect(top, named, macros=True)
     macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())
-    cxx = cxx_scoped([m.name for m in macros + function_macros], collector.macro_body)
+    reach = macro_reach([m.name for m in macros + function_macros], collector.macro_body)
     progress(f"collecting declarations, probing {len(macros)} macros meanwhile")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        probing = pool.submit(probe_macros, main_path, main_source, args, macros, function_macros, cxx)
+        probing = pool.submit(probe_macros, main_path, main_source, args, macros, function_macros, reach)
         collector.collect(top, named)
         probe = probing.result()
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.

@@ -48,16 +48,19 @@ class MacroProbe:
 
 def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                  macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
-                 cxx: AbstractSet[str] = frozenset()) -> MacroProbe:
+                 reach: Optional[Reach] = None) -> MacroProbe:
     """Parse the headers with one probe declaration per macro (`function_macros`: whether each
-    calls one function), those of `cxx` (`cxx_scoped`) left out. Only libclang's parse, which
+    calls one function), those whose expansion reaches C++ or a list (`reach`) left out. Only libclang's parse, which
     runs without the interpreter's lock: a thread does it while the declarations are collected
     (reading the probe is Python's work: in a thread it would only take turns with the walk)."""
+    cxx, lists = (reach.cxx, reach.lists) if reach else (frozenset(), frozenset())
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
         if _UNBALANCED.search(_strip_literals(macro.body)) or not _single_expression(macro.body):
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
+        elif macro.name in lists:
+            skipped.append(ir.Skipped(macro.name, macro.location, _LIST_REASON))
         elif macro.name in cxx:
             skipped.append(ir.Skipped(macro.name, macro.location, _CXX_REASON))
         else:
@@ -71,32 +74,48 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
 
 
 _CXX_REASON = "not an expression of C: it expands to C++'s `::`"
+_LIST_REASON = "not an expression: it expands to a list of values (`a, b`)"
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 # `::name`, not the colons of an asm statement (`__asm__("" ::: "memory")`, `asm("" :: "r"(x))`)
 _SCOPE = re.compile(r"(?<!:)::(?!:)\s*\w")
 
 
-def cxx_scoped(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -> AbstractSet[str]:
-    """Among `names` (macros), those whose expansion holds C++'s scope operator (`::name`): in their
-    bodies (`body_of`: None for a name that is no macro), or in a macro they name, at any depth
-    (a name shadowed by a parameter counts too: such a macro is left out, not guessed at).
+@dataclass(frozen=True)
+class Reach:
+    """Macros whose expansion, their own body or a macro they name at any depth, holds what no
+    probe may hold (a name shadowed by a parameter counts too: such a macro is left out, not
+    guessed at)."""
+    cxx: AbstractSet[str]  # C++'s scope operator (`::name`)
+    lists: AbstractSet[str]  # a list of values: `#define OBJ_internet OBJ_iana` (`1L,3L,6L,1L`)
+
+
+def macro_reach(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -> Reach:
+    """What the expansions of `names` (macros; `body_of`: None for a name that is no macro) reach.
     libclang 18 parsing C never returns from `(::` (mingw-w64's yvals.h: `(::f())`), and a
-    probe puts each macro in parentheses."""
+    probe puts each macro in parentheses. A list is folded by clang's comma operator into its
+    last value, and then rejected by cc as no constant: found here, cc runs once."""
     words: Dict[str, List[str]] = {}  # the names in each body
-    found = []  # the macros with `::` in their own bodies
+    scoped, lists = [], []  # the macros with `::`, or a top-level comma, in their own bodies
     waiting = list(names)
     while waiting:  # the macros `names` reach, each body read once
         name = waiting.pop()
         if name not in words:
             body = _strip_literals(body_of(name) or "")
             if _SCOPE.search(body):
-                found.append(name)
+                scoped.append(name)
+            if "," in body and not _single_expression(body, stripped=True):
+                lists.append(name)
             words[name] = _IDENTIFIER.findall(body)
             waiting.extend(word for word in words[name] if word not in words)
     users: Dict[str, List[str]] = {}
     for name, named in words.items():
         for word in set(named):
             users.setdefault(word, []).append(name)
+    return Reach(_users_of(scoped, users), _users_of(lists, users))
+
+
+def _users_of(found: List[str], users: Dict[str, List[str]]) -> AbstractSet[str]:
+    """`found` and the macros that name one of them, at any depth."""
     tainted = set(found)
     while found:
         for user in users.get(found.pop(), ()):
@@ -370,21 +389,21 @@ def _read_probe(parsed: _Parsed) -> _ProbeResult:
     return _ProbeResult(cursors, errors)
 
 
-def _single_expression(body: str) -> bool:
+def _single_expression(body: str, stripped: bool = False) -> bool:
     """Brackets balance and no comma stands outside them: `OBJ_internet,1L` is a list of values
-    (clang would fold it with the comma operator, and cc rejects it as a constant)."""
-    depth = {"(": 0, "[": 0}
-    closing = {")": "(", "]": "["}
-    for char in _strip_literals(body):
-        if char in depth:
-            depth[char] += 1
-        elif char in closing:
-            depth[closing[char]] -= 1
-            if depth[closing[char]] < 0:
-                return False
-        elif char == "," and not any(depth.values()):
-            return False
-    return all(v == 0 for v in depth.values())
+    (clang would fold it with the comma operator, and cc rejects it as a constant). `stripped`:
+    the string and character literals are already gone."""
+    text = body if stripped else _strip_literals(body)
+    if "," not in text and "(" not in text and ")" not in text and "[" not in text and "]" not in text:
+        return True
+    count = 1
+    while count:  # the innermost brackets, and what they hold, out until none is left
+        text, count = _INNERMOST_BRACKETS.subn("", text)
+    return _COMMA_OR_BRACKET.search(text) is None
+
+
+_INNERMOST_BRACKETS = re.compile(r"\([^()\[\]]*\)|\[[^()\[\]]*\]")
+_COMMA_OR_BRACKET = re.compile(r"[,()\[\]]")
 
 
 def _strip_literals(body: str) -> str:

@@ -144,6 +144,8 @@ class _BindingTools:
         """{index: why} for each record or typedef built so far whose ctypes alignment cannot be
         C's on this Python (usable all the same: sizes and offsets are C's)."""
         found = {}
+        if not self._inexact:  # mostly: no walk through every name then
+            return found
         for index, _, kind, ref in self._data.entries():
             key = ("record", index) if kind == KIND_RECORD else ("aligned", ref)
             if key in self._inexact and kind in (KIND_RECORD, KIND_TYPEDEF):
