@@ -129,6 +129,14 @@ def _docs_section(declarations: Sequence[ir.Declaration]) -> str:
 
 def base36(value: int, width: int = 0) -> str:
     """`value` in base 36 (what int(text, 36) reads), zero-padded to `width` digits."""
+    if not width and value < 1679616:  # most: up to four digits, unpadded (36 ** 4)
+        if value < 1296:
+            return _UNPADDED[value]
+        high, low = divmod(value, 1296)
+        return _UNPADDED[high] + _PAIRS[low]
+    if width == 6 and 0 <= value < 2176782336:  # the fixed-width sections' offsets (36 ** 6)
+        high, low = divmod(value, 1679616)
+        return _PAIRS[high] + _PAIRS[low // 1296] + _PAIRS[low % 1296]
     digits = ""
     while value >= 1296:  # two digits a step: a module's tables hold hundreds of thousands
         value, pair = divmod(value, 1296)
@@ -140,6 +148,7 @@ def base36(value: int, width: int = 0) -> str:
 
 
 _PAIRS = [a + b for a in _DIGITS for b in _DIGITS]
+_UNPADDED = [pair.lstrip("0") or "0" for pair in _PAIRS]
 
 
 def fixed_width(values: Sequence[int], width: int) -> str:

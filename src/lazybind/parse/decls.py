@@ -100,9 +100,10 @@ class DeclarationCollector:
         macros are collected first, so that their probe is parsed while the rest is collected."""
         handlers = self._handlers
         for cursor in cursors:
-            kind = cursor.kind
-            if (kind == CursorKind.MACRO_DEFINITION) != macros:
+            # the kind's number first: a unit's top level is half macros, passed over twice
+            if (cursor._kind_id == _MACRO_DEFINITION_ID) != macros:
                 continue
+            kind = cursor.kind
             if only_files is not None and kind not in _ALWAYS:
                 where = self._positions.of(cursor)
                 if where.path not in only_files:
@@ -412,11 +413,16 @@ _DIRECTIVE_PIECE = re.compile(rb"""
   | (?P<text>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|[^\\/"'\r\n]+|.)
 """, re.S | re.X)
 _SPLICE = re.compile(rb"\\\r?\n")
+_PLAIN_LINE = re.compile(rb"[^\\/\"'\r]*\r?")
 
 
 def _logical_line(data: bytes, start: int) -> str:
     """The rest of a preprocessor directive from `start`, as the preprocessor sees it: lines
     joined at backslash-newlines, each comment one space, string and character literals whole."""
+    end = data.find(b"\n", start)
+    line = data[start:end if end >= 0 else len(data)]
+    if _PLAIN_LINE.fullmatch(line):  # most: nothing but text on one line
+        return line[:-1].decode("utf-8", "replace") if line.endswith(b"\r") else line.decode("utf-8", "replace")
     pieces = []
     position = start
     while position < len(data):
@@ -462,6 +468,7 @@ def _identity(cursor: Cursor) -> str:
 # is kept by name (a macro of a named file may name it)
 _ALWAYS = {CursorKind.INCLUSION_DIRECTIVE}
 _OBJECTS = {CursorKind.FUNCTION_DECL, CursorKind.VAR_DECL}
+_MACRO_DEFINITION_ID = CursorKind.MACRO_DEFINITION.value
 
 
 def _ignore(cursor: Cursor) -> None:

@@ -100,13 +100,17 @@ def macro_reach(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -
     while waiting:  # the macros `names` reach, each body read once
         name = waiting.pop()
         if name not in words:
-            body = _strip_literals(body_of(name) or "")
-            if _SCOPE.search(body):
+            body = body_of(name) or ""
+            if '"' in body or "'" in body:
+                body = _strip_literals(body)
+            if "::" in body and _SCOPE.search(body):
                 scoped.append(name)
             if "," in body and not _single_expression(body, stripped=True):
                 lists.append(name)
-            words[name] = _IDENTIFIER.findall(body)
-            waiting.extend(word for word in words[name] if word not in words)
+            named = words[name] = _IDENTIFIER.findall(body)
+            waiting.extend(named)
+    if not scoped and not lists:
+        return Reach(frozenset(), frozenset())
     users: Dict[str, List[str]] = {}
     for name, named in words.items():
         for word in set(named):

@@ -143,14 +143,12 @@ class _BindingTools:
     def inexact(self):
         """{index: why} for each record or typedef built so far whose ctypes alignment cannot be
         C's on this Python (usable all the same: sizes and offsets are C's)."""
-        found = {}
-        if not self._inexact:  # mostly: no walk through every name then
-            return found
-        for index, _, kind, ref in self._data.entries():
-            key = ("record", index) if kind == KIND_RECORD else ("aligned", ref)
-            if key in self._inexact and kind in (KIND_RECORD, KIND_TYPEDEF):
-                found[index] = self._inexact[key]
-        return found
+        found = {key[1]: why for key, why in self._inexact.items() if key[0] == "record"}
+        if len(found) < len(self._inexact):  # an aligned typedef: found by its spec, among all
+            for index, _, kind, ref in self._data.entries():
+                if kind == KIND_TYPEDEF and ("aligned", ref) in self._inexact:
+                    found[index] = self._inexact["aligned", ref]
+        return dict(sorted(found.items()))
 
     def refusals(self, kinds=(KIND_RECORD, KIND_FUNCTION, KIND_VARIABLE, KIND_TYPEDEF, KIND_ENUM)):
         """{index: why} for each declaration of `kinds` this module refuses at use, found by
