@@ -172,23 +172,26 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
-    for number, macro in enumerate(probe.candidates):
-        cursor = first.cursors.get(macro.name)
-        # a variable's name is no constant initializer (an error), yet the macro renames it
-        target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
-        if target in exported and target != macro.name:
-            aliases.append(ir.Alias(macro.name, macro.location, target))
-            continue
-        outcome = _outcome(macro, number, cursor, first.errors.get(macro.name), strings, pointers)
-        if isinstance(outcome, ir.Constant):
-            constants[macro.name] = outcome
-        elif outcome is not None:
-            skipped.append(outcome)
-    # cc recomputes the integers in another process, and clang parses the strings' probe, while
-    # the calls are read (the threads only wait on them)
+    # cc recomputes the integers in another process while the candidates are read (every probe
+    # of an integer type that clang took as a constant initializer: the integer constants found
+    # below are among them), and clang parses the strings' probe while the calls are read (the
+    # threads only wait on them)
     with ThreadPoolExecutor(max_workers=2) as pool:
+        compiler_values = pool.submit(compiler_integer_values, main_source, args,
+                                      _integer_typed(first, probe.candidates))
+        for number, macro in enumerate(probe.candidates):
+            cursor = first.cursors.get(macro.name)
+            # a variable's name is no constant initializer (an error), yet the macro renames it
+            target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
+            if target in exported and target != macro.name:
+                aliases.append(ir.Alias(macro.name, macro.location, target))
+                continue
+            outcome = _outcome(macro, number, cursor, first.errors.get(macro.name), strings, pointers)
+            if isinstance(outcome, ir.Constant):
+                constants[macro.name] = outcome
+            elif outcome is not None:
+                skipped.append(outcome)
         names = [name for name, c in constants.items() if isinstance(c.value, int)]
-        compiler_values = pool.submit(compiler_integer_values, main_source, args, names)
         second = pool.submit(_parse_probe, main_path, main_source, args,
                              [(m, "static const char {probe}[] = {macro};") for m in strings]
                              + [(m, "static const unsigned long long {probe} = "
@@ -201,6 +204,25 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     constants.update(second_constants)
     skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
+
+
+def _integer_typed(probe: "_ProbeResult", candidates: Sequence[MacroDefinition]) -> List[str]:
+    """The candidates whose probe clang took without error, of an integer type."""
+    found = []
+    for macro in candidates:
+        cursor = probe.cursors.get(macro.name)
+        if cursor is None or macro.name in probe.errors:
+            continue
+        ctype = cursor.type  # (its kind by number: the canonical type only for a typedef's)
+        if ctype._kind_id not in _INTEGER_KIND_IDS:
+            ctype = ctype.get_canonical()
+        if ctype._kind_id in _INTEGER_KIND_IDS:
+            found.append(macro.name)
+    return found
+
+
+_INTEGER_KIND_IDS = frozenset(kind.value for kind, primitive in _PRIMITIVE_KINDS.items() if primitive not in (
+    "void", "float", "double", "longdouble", "int128", "uint128"))
 
 
 def _macro_calls(probe: "_ProbeResult", macros: Sequence[MacroDefinition], first_number: int,
