@@ -26,7 +26,8 @@ _PRIMITIVE_KINDS = {
     TypeKind.DOUBLE: "double", TypeKind.LONGDOUBLE: "longdouble", TypeKind.WCHAR: "wchar",
 }
 
-_SPELLED_UNIQUELY = {TypeKind.POINTER}
+_PRIMITIVE_BY_ID = {kind.value: name for kind, name in _PRIMITIVE_KINDS.items()}
+_POINTER_ID = TypeKind.POINTER.value  # the one type kind named by its spelling alone
 # C has no wchar_t of its own: a header's typedef names it, as 2-byte `unsigned short` on Windows
 _WINDOWS_WCHAR = ir.Primitive("ushort")
 # the calling conventions ctypes can call: the target's C one, and stdcall (WinDLL, WINFUNCTYPE)
@@ -74,7 +75,7 @@ class DeclarationCollector:
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
         self._records_in_progress: Set[str] = set()
         self._typedef_refs: Dict[str, ir.TypedefRef] = {}
-        self._converted: Dict[Tuple[TypeKind, str], ir.CType] = {}
+        self._converted: Dict[str, ir.CType] = {}  # pointer types, by spelling
         self._positions = Positions()  # the collector reads one translation unit
         self._handlers: Dict[CursorKind, Callable[[Cursor], None]] = {
             CursorKind.FUNCTION_DECL: self._function,
@@ -339,32 +340,31 @@ class DeclarationCollector:
     # -- types ---------------------------------------------------------------------------------
 
     def convert(self, ctype: Type) -> ir.CType:
-        try:
-            kind = ctype.kind
-        except ValueError:  # a kind these bindings do not know (clang 18's _Float16 is 32)
-            return ir.Unsupported(type_spelling(ctype), max(ctype.get_size(), 0),
-                                  max(ctype.get_align(), 1))
-        primitive = _PRIMITIVE_KINDS.get(kind)
+        kind = ctype._kind_id  # by number: cindex's TypeKind lookup was a tenth of a header's walk
+        primitive = _PRIMITIVE_BY_ID.get(kind)
         if primitive is not None:
             return ir.Primitive(primitive)
-        converter = _TYPE_CONVERTERS.get(kind)
+        converter = _CONVERTER_BY_ID.get(kind)
         if converter is not None:
-            if kind not in _SPELLED_UNIQUELY:
+            if kind != _POINTER_ID:
                 return converter(self, ctype)
-            # In a C translation unit a pointer type is named by its spelling alone,
-            # and headers repeat the same few thousand of them: convert each once.
-            key = (kind, type_spelling(ctype))
+            key = type_spelling(ctype)  # headers repeat a few thousand: each converted once
             converted = self._converted.get(key)
             if converted is None:
                 converted = self._converted[key] = converter(self, ctype)
             return converted
+        try:
+            TypeKind.from_id(kind)
+        except ValueError:  # a kind these bindings do not know (clang 18's _Float16 is 32)
+            return ir.Unsupported(type_spelling(ctype), max(ctype.get_size(), 0),
+                                  max(ctype.get_align(), 1))
         canonical = ctype.get_canonical()
-        if canonical.kind != kind:
+        if canonical._kind_id != kind:
             return self.convert(canonical)
         return ir.Unsupported(ctype.spelling, max(ctype.get_size(), 0), max(ctype.get_align(), 1))
 
     def _primitive(self, ctype: Type) -> Optional[ir.Primitive]:
-        name = _PRIMITIVE_KINDS.get(ctype.get_canonical().kind)
+        name = _PRIMITIVE_BY_ID.get(ctype.get_canonical()._kind_id)
         return ir.Primitive(name) if name else None
 
     def _elaborated(self, ctype: Type) -> ir.CType:
@@ -496,3 +496,4 @@ _TYPE_CONVERTERS: Dict[TypeKind, Callable[[DeclarationCollector, Type], ir.CType
     TypeKind.FUNCTIONPROTO: DeclarationCollector._prototype,
     TypeKind.FUNCTIONNOPROTO: DeclarationCollector._no_prototype,
 }
+_CONVERTER_BY_ID = {kind.value: converter for kind, converter in _TYPE_CONVERTERS.items()}
