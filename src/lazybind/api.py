@@ -40,16 +40,17 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     # with --target, ctypes here cannot build the layouts
     refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # cc works in another process meanwhile
-        confirming = pool.submit(confirm_layouts, tables.in_memory(), os.getcwd())
+        # cc works in another process meanwhile; both read the same tables (read-only)
+        data = tables.in_memory()
+        confirming = pool.submit(confirm_layouts, data, os.getcwd())
         if not options.target:
             progress("finding what ctypes cannot express")
-            refused = _refusals(declarations, tables)
+            refused = _refusals(declarations, data)
         confirmation = confirming.result()
     if confirmation.disagreements:
         declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
         if not options.target:
-            refused = _refusals(declarations, tables)  # the disputed records too, now
+            refused = _refusals(declarations, tables.in_memory())  # the disputed records too, now
     declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused[0],
                            inexact_at_use=refused[1])
     declarations = _with_exports(declarations, options)
@@ -111,7 +112,7 @@ def _check_release_pairs(options: Options, declarations: ir.Declarations) -> Non
             raise InputError(f"--release {type_name}={function}: no function {function!r} in the module")
 
 
-def _refusals(declarations: ir.Declarations, tables):
+def _refusals(declarations: ir.Declarations, data):
     """(what the module refuses at use because ctypes cannot express it, what it gives with an
     alignment other than C's because ctypes on this Python cannot give C's)."""
     from .verify import refusals_at_use
@@ -122,7 +123,7 @@ def _refusals(declarations: ir.Declarations, tables):
         items = [ir.Skipped(name, where[name], reason) for name, reason in found.items()]
         return tuple(sorted(items, key=lambda s: (s.location.file, s.location.line, s.name)))
 
-    refused, inexact = refusals_at_use(tables.in_memory())
+    refused, inexact = refusals_at_use(data)
     return located(refused), located(inexact)
 
 

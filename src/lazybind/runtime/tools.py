@@ -211,12 +211,18 @@ class _DataTools:
 
     def entries(self):
         """(index, name, kind, ref) of every declaration, in index order: the whole names
-        section, for tools that go through them all."""
+        section, for tools that go through them all. Kept for tables in memory (generation
+        reads them twice, the check and the refusals), not for a module file's."""
+        found = self.__dict__.get("_entries")
+        if found is not None:
+            return found
         found = []
         for line in self.section("names"):
             name, index, kind_ref = line.split(" ")
             found.append((int(index, 36), name, int(kind_ref[:1], 36), int(kind_ref[1:], 36)))
         found.sort()
+        if self.path is None:
+            self._entries = found
         return found
 
 
