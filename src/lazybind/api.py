@@ -24,7 +24,8 @@ def inspect(headers: Union[str, Sequence[str]], **options) -> ir.Declarations:
 def render(options: Options, output: Optional[str] = None, progress: Steps = no_progress) -> dict:
     """The files `options` describe: {"module": text}, with stubs {"stubs": text}, with the
     compiled path {"extension": lazybind.emit.extension.Extension} (named after `output`); and
-    the IR they came from, under "declarations". `progress` is told each step as it starts."""
+    the IR they came from (with the functions' header comments only for docstrings or stubs),
+    under "declarations". `progress` is told each step as it starts."""
     from .emit import encode, render_module
     from .emit.module import render_split
     from .emit.stubs import render_stubs
@@ -32,7 +33,8 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     from .parse import read_declarations
     from .verify import confirm_layouts
 
-    declarations = read_declarations(options, progress)
+    # the header comments only where they are written: docstrings, stubs
+    declarations = read_declarations(options, progress, comments=options.docstrings or options.stubs)
     _check_release_pairs(options, declarations)
     libraries = describe_libraries(options.libraries)
     tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)

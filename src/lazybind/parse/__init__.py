@@ -23,9 +23,11 @@ from .select import select_declarations
 MAIN_FILE = "__lazybind_main__.c"
 
 
-def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Declarations:
+def read_declarations(options: Options, progress: Steps = no_progress,
+                      comments: bool = True) -> ir.Declarations:
     """Parse the headers named in `options` and return everything they declare, selected and
-    ordered as the options ask. `progress` is told each step as it starts."""
+    ordered as the options ask; the functions' header comments too, unless `comments` is false.
+    `progress` is told each step as it starts."""
     _check_header_names(options.headers)
     progress("parsing with libclang")
     args = compiler_args(options)
@@ -46,7 +48,7 @@ def read_declarations(options: Options, progress: Steps = no_progress) -> ir.Dec
                 data = file_cache[path] = handle.read()
         return data
 
-    collector = DeclarationCollector(display, read_file, main_path, builtin_dir)
+    collector = DeclarationCollector(display, read_file, main_path, builtin_dir, comments)
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
     files_read = tuple(tu.files_read())
     # macros.macro_reach may need the other files' macros: where one defines a `::`, rarely

@@ -51,8 +51,8 @@ class DeclarationCollector:
     """Walks the top level of a translation unit and accumulates IR declarations."""
 
     def __init__(self, display: PathDisplay, read_file: Callable[[str], bytes], main_path: str,
-                 builtin_dirs: Sequence[str] = ()) -> None:
-        self._display = display
+                 builtin_dirs: Sequence[str] = (), comments: bool = True) -> None:
+        self._display, self._comments = display, comments  # comments: the functions' header comments
         # the compiler's own headers: their functions are intrinsics, no library's exports
         self._builtin_prefixes = tuple(d + os.sep for d in builtin_dirs)
         self._main_path = main_path
@@ -154,7 +154,7 @@ class DeclarationCollector:
             self.skip(cursor, name, f"calling convention {ftype.convention}: ctypes cannot call it")
             return
         params = tuple(spelling(arg) for arg in cursor.get_arguments())
-        comment = _comment_text(cursor.raw_comment or "")
+        comment = _comment_text(cursor.raw_comment or "") if self._comments else ""
         self.functions[name] = ir.Function(name, self.location(cursor), ftype, params, comment)
 
     def _variable(self, cursor: Cursor) -> None:
@@ -195,9 +195,10 @@ class DeclarationCollector:
 
     def _macro_body(self, cursor: Cursor, where) -> Tuple[str, str]:
         """A macro's name and what follows it on its logical line, also kept in `macro_bodies`."""
-        name = spelling(cursor)
-        rest = self.macro_bodies[name] = _logical_line(self._read_file(where.path),
-                                                       where.offset + len(name.encode()))
+        data = self._read_file(where.path)
+        plain = _PLAIN_NAME.match(data, where.offset)  # the cursor is at its name
+        name = plain.group().decode() if plain else spelling(cursor)
+        rest = self.macro_bodies[name] = _logical_line(data, where.offset + len(name.encode()))
         return name, rest
 
     def _macro(self, cursor: Cursor) -> None:
@@ -414,6 +415,7 @@ _DIRECTIVE_PIECE = re.compile(rb"""
 """, re.S | re.X)
 _SPLICE = re.compile(rb"\\\r?\n")
 _PLAIN_LINE = re.compile(rb"[^\\/\"'\r]*\r?")
+_PLAIN_NAME = re.compile(rb"[A-Za-z_]\w*(?![\w\x80-\xff$\\])")  # else libclang spells it (UTF-8, \u)
 
 
 def _logical_line(data: bytes, start: int) -> str:
@@ -422,9 +424,8 @@ def _logical_line(data: bytes, start: int) -> str:
     end = data.find(b"\n", start)
     line = data[start:end if end >= 0 else len(data)]
     if _PLAIN_LINE.fullmatch(line):  # most: nothing but text on one line
-        return line[:-1].decode("utf-8", "replace") if line.endswith(b"\r") else line.decode("utf-8", "replace")
-    pieces = []
-    position = start
+        return line.removesuffix(b"\r").decode("utf-8", "replace")
+    pieces, position = [], start
     while position < len(data):
         piece = _DIRECTIVE_PIECE.match(data, position)
         kind = piece.lastgroup
