@@ -50,9 +50,10 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                  macros: Sequence[MacroDefinition], function_macros: Sequence[MacroDefinition] = (),
                  reach: Optional[Reach] = None) -> MacroProbe:
     """Parse the headers with one probe declaration per macro (`function_macros`: whether each
-    calls one function), those whose expansion reaches C++ or a list (`reach`) left out. Only libclang's parse, which
-    runs without the interpreter's lock: a thread does it while the declarations are collected
-    (reading the probe is Python's work: in a thread it would only take turns with the walk)."""
+    calls one function), those whose expansion reaches C++ or a list (`reach`) left out. Only
+    libclang's parse, which runs without the interpreter's lock: a thread does it while the
+    declarations are collected (reading the probe is Python's work: in a thread it would only
+    take turns with the walk)."""
     cxx, lists = (reach.cxx, reach.lists) if reach else (frozenset(), frozenset())
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
@@ -221,8 +222,9 @@ def _integer_typed(probe: "_ProbeResult", candidates: Sequence[MacroDefinition])
     return found
 
 
-_INTEGER_KIND_IDS = frozenset(kind.value for kind, primitive in _PRIMITIVE_KINDS.items() if primitive not in (
-    "void", "float", "double", "longdouble", "int128", "uint128"))
+_INTEGER_KIND_IDS = frozenset(
+    kind.value for kind, primitive in _PRIMITIVE_KINDS.items()
+    if primitive not in ("void", "float", "double", "longdouble", "int128", "uint128"))
 
 
 def _macro_calls(probe: "_ProbeResult", macros: Sequence[MacroDefinition], first_number: int,
