@@ -52,9 +52,9 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
     files_read = tuple(tu.files_read())
     # macros.macro_reach may need the other files' macros: where one defines a `::`, rarely
-    collector.keep_macros_elsewhere = named is not None and any(
+    other_macros = named is not None and any(
         _DEFINES_COLONS.search(read_file(path)) for path in files_read if path not in named)
-    collector.collect(top, named, macros=True)
+    collector.collect(top, named, macros=True, macros_elsewhere=other_macros)
     macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())
     reach = macro_reach([m.name for m in macros + function_macros], collector.macro_body)
     progress(f"collecting declarations, probing {len(macros)} macros meanwhile")

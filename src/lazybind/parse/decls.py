@@ -67,8 +67,6 @@ class DeclarationCollector:
         self.macros: Dict[str, MacroDefinition] = {}
         self.function_macros: Dict[str, MacroDefinition] = {}
         self.macro_bodies: Dict[str, str] = {}  # every macro read: what follows its name
-        # with only_files: whether `macro_body` may read the macros of the other files
-        self.keep_macros_elsewhere = False
         self._macros_elsewhere: Dict[str, Tuple[Cursor, object]] = {}
         self.skipped: List[ir.Skipped] = []
         self.elsewhere: Dict[str, Cursor] = {}  # with only_files: functions and variables passed over
@@ -93,12 +91,13 @@ class DeclarationCollector:
     # -- walking -------------------------------------------------------------------------------
 
     def collect(self, cursors: Sequence[Cursor], only_files: Optional[AbstractSet[str]] = None,
-                macros: bool = False) -> None:
+                macros: bool = False, macros_elsewhere: bool = False) -> None:
         """Every declaration of `cursors` (a unit's top level); with `only_files` (--scope named),
         those of these files, and what they need as it is met, the functions and variables of the
         others by name only (`elsewhere`: a macro may name one, see `complete`), the rest of them
-        not at all. With `macros`, the macro definitions alone, else everything but them: the
-        macros are collected first, so that their probe is parsed while the rest is collected."""
+        not at all, but with `macros_elsewhere` their macros, read if `macro_body` asks. With
+        `macros`, the macro definitions alone, else everything but them: the macros are
+        collected first, so that their probe is parsed while the rest is collected."""
         handlers = self._handlers
         for cursor in cursors:
             # the kind's number first: a unit's top level is half macros, passed over twice
@@ -110,7 +109,7 @@ class DeclarationCollector:
                 if where.path not in only_files:
                     if kind in _OBJECTS:
                         self.elsewhere.setdefault(spelling(cursor), cursor)
-                    elif kind == CursorKind.MACRO_DEFINITION and self.keep_macros_elsewhere and where.path:
+                    elif kind == CursorKind.MACRO_DEFINITION and macros_elsewhere and where.path:
                         self._macros_elsewhere[spelling(cursor)] = (cursor, where)
                     continue
             handler = handlers.get(kind)

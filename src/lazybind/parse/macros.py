@@ -130,10 +130,12 @@ def _users_of(found: List[str], users: Dict[str, List[str]]) -> AbstractSet[str]
     return tainted
 
 
-def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
-             strings: List[MacroDefinition], pointers: List[MacroDefinition]):
-    """A candidate's Constant or the Skipped why not; None for a string or a pointer, which is
-    added to `strings` or `pointers` for the second probe."""
+_STRING, _POINTER = "a string", "a pointer"  # what the second probe evaluates
+
+
+def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str]):
+    """A candidate's Constant, or the Skipped why not, or _STRING or _POINTER: for the second
+    probe."""
     if cursor is None or reason:
         return ir.Skipped(macro.name, macro.location, reason or "not a constant")
     ctype = cursor.type.get_canonical()
@@ -149,8 +151,7 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str],
             return ir.Skipped(macro.name, macro.location, wide[0])
         # a char pointer other than a literal may be a fixed address (MAKEINTRESOURCEA)
         char = ctype.get_pointee().get_canonical().kind in _CHAR_KINDS
-        (strings if char and literal is not None else pointers).append(macro)
-        return None
+        return _STRING if char and literal is not None else _POINTER
     value = clang_api.evaluate(cursor) if primitive else None
     if value is None or primitive in ("int128", "uint128", "void"):
         return ir.Skipped(macro.name, macro.location, "not a constant of a scalar type")
@@ -187,10 +188,12 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
             if target in exported and target != macro.name:
                 aliases.append(ir.Alias(macro.name, macro.location, target))
                 continue
-            outcome = _outcome(macro, number, cursor, first.errors.get(macro.name), strings, pointers)
+            outcome = _outcome(macro, number, cursor, first.errors.get(macro.name))
             if isinstance(outcome, ir.Constant):
                 constants[macro.name] = outcome
-            elif outcome is not None:
+            elif outcome is _STRING or outcome is _POINTER:
+                (strings if outcome is _STRING else pointers).append(macro)
+            else:
                 skipped.append(outcome)
         names = [name for name, c in constants.items() if isinstance(c.value, int)]
         second = pool.submit(_parse_probe, main_path, main_source, args,
