@@ -58,7 +58,8 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
-        if _UNBALANCED.search(_strip_literals(macro.body)) or not _single_expression(macro.body):
+        body = _strip_literals(macro.body)
+        if _UNBALANCED.search(body) or not _single_expression(body):
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
         elif macro.name in lists:
             skipped.append(ir.Skipped(macro.name, macro.location, _LIST_REASON))
@@ -106,7 +107,7 @@ def macro_reach(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -
                 body = _strip_literals(body)
             if "::" in body and _SCOPE.search(body):
                 scoped.append(name)
-            if "," in body and not _single_expression(body, stripped=True):
+            if "," in body and not _single_expression(body):
                 lists.append(name)
             named = words[name] = _IDENTIFIER.findall(body)
             waiting.extend(named)
@@ -420,13 +421,12 @@ def _read_probe(parsed: _Parsed) -> _ProbeResult:
     return _ProbeResult(cursors, errors)
 
 
-def _single_expression(body: str, stripped: bool = False) -> bool:
-    """Brackets balance and no comma stands outside them: `OBJ_internet,1L` is a list of values
-    (clang would fold it with the comma operator, and cc rejects it as a constant). `stripped`:
-    the string and character literals are already gone."""
-    text = body if stripped else _strip_literals(body)
-    if "," not in text and "(" not in text and ")" not in text and "[" not in text and "]" not in text:
-        return True
+def _single_expression(text: str) -> bool:
+    """Brackets balance and no comma stands outside them, in a body without its literals
+    (`_strip_literals`): `OBJ_internet,1L` is a list of values (clang would fold it with the
+    comma operator, and cc rejects it as a constant)."""
+    if not _COMMA_OR_BRACKET.search(text):
+        return True  # most bodies: nothing to balance
     count = 1
     while count:  # the innermost brackets, and what they hold, out until none is left
         text, count = _INNERMOST_BRACKETS.subn("", text)
