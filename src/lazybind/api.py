@@ -33,22 +33,34 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     from .parse import read_declarations
     from .verify import confirm_layouts
 
-    # the header comments only where they are written: docstrings, stubs
-    declarations = read_declarations(options, progress, comments=options.docstrings or options.stubs)
-    _check_release_pairs(options, declarations)
-    libraries = describe_libraries(options.libraries)
-    tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
-    progress("confirming record layouts with the C compiler")
-    # with --target, ctypes here cannot build the layouts
     refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # cc works in another process meanwhile; both read the same tables (read-only)
-        data = tables.in_memory()
-        confirming = pool.submit(confirm_layouts, data, os.getcwd())
+        # cc works in another process meanwhile, from the types as soon as they are collected
+        # (windows.h: beside the macros' own compiler run, not after it)
+        early = []  # (the types as collected, one per name; their layouts confirmed, a Future)
+
+        def types_ready(types: Tuple[ir.Declaration, ...]) -> None:
+            unique = _unique_types(types)
+            early.append((unique, pool.submit(_confirm_types, tuple(unique.values()), options)))
+
+        # the header comments only where they are written: docstrings, stubs
+        declarations = read_declarations(options, progress, comments=options.docstrings or options.stubs,
+                                         types_ready=types_ready)
+        _check_release_pairs(options, declarations)
+        libraries = describe_libraries(options.libraries)
+        tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
+        progress("confirming record layouts with the C compiler")
+        data = tables.in_memory()  # both read the same tables (read-only)
+        records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
+        collected, confirming = early[0] if early else ({}, None)
+        if confirming is None or any(collected.get(name) != record for name, record in records.items()):
+            # a record the macros brought in, or completed: all confirmed again, the module's
+            confirming = pool.submit(confirm_layouts, data, os.getcwd())
+        # with --target, ctypes here cannot build the layouts
         if not options.target:
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, data)
-        confirmation = confirming.result()
+        confirmation = confirming.result().of(records.keys())
     if confirmation.disagreements:
         declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
         if not options.target:
@@ -74,6 +86,27 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     if options.stubs:
         rendered["stubs"] = render_stubs(declarations)
     return rendered
+
+
+def _unique_types(types: Tuple[ir.Declaration, ...]) -> Dict[str, ir.Declaration]:
+    """One type per name, as the selection keeps them: records, then enums, then typedefs."""
+    unique: Dict[str, ir.Declaration] = {}
+    for kind in (ir.Record, ir.Enum, ir.Typedef):
+        for declaration in types:
+            if isinstance(declaration, kind):
+                unique.setdefault(declaration.name, declaration)
+    return unique
+
+
+def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
+    """The compiler's word on the layouts of the records among `types` (a header's records,
+    enums and typedefs, one per name)."""
+    from .emit import encode
+    from .verify import confirm_layouts
+
+    declarations = ir.Declarations((), tuple(sorted(types, key=lambda d: d.name)))
+    return confirm_layouts(encode(declarations, (), __version__, compile_options(options)).in_memory(),
+                           os.getcwd())
 
 
 def _refuse_disputed(declarations: ir.Declarations, disagreements: Dict[str, str], libraries,

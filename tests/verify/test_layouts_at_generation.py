@@ -69,6 +69,71 @@ def test_the_generation_note_and_selftest_name_what_the_compiler_confirmed(dispu
     assert any("struct_disputed" in p and "disagree" in p for p in problems), problems
 
 
+# a record the walk does not see (--scope named): a macro brings in another file's function
+BROUGHT_BY_A_MACRO = r"""
+#include "late.h"
+#define use_late late_use
+struct early { char c; long l; };
+"""
+LATE = r"""
+struct late {
+    int a;
+#ifdef __clang__
+    char only_clang[4];
+#endif
+    int b;
+};
+int late_use(struct late *);
+"""
+
+
+def _layout_runs(monkeypatch, started=None):
+    """The compiler runs confirming layouts during generation, each the records it confirmed;
+    `started` (a threading.Event) is set as one begins."""
+    import lazybind.verify as verify
+
+    runs, confirm = [], verify.confirm_layouts
+
+    def counted(data, base_dir):
+        if started is not None:
+            started.set()
+        confirmation = confirm(data, base_dir)
+        runs.append(confirmation.planned)
+        return confirmation
+
+    monkeypatch.setattr(verify, "confirm_layouts", counted)
+    return runs
+
+
+def test_layouts_are_confirmed_once_while_the_macros_are_evaluated(tmp_path, monkeypatch):
+    import threading
+
+    import lazybind.parse as parse
+
+    started, evaluate = threading.Event(), parse.evaluate_macros
+    runs = _layout_runs(monkeypatch, started)
+
+    def after_the_layouts_started(*args, **kwargs):
+        assert started.wait(30), "the layouts were not being confirmed before the macros"
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(parse, "evaluate_macros", after_the_layouts_started)
+    path = bind_text(tmp_path, "once", DISAGREEING)
+    assert len(runs) == 1 and "struct_disputed" in runs[0]
+    assert "3 of 5 records" in _meta(path)["layouts"]
+
+
+def test_a_record_a_macro_brings_in_is_confirmed_too(tmp_path, monkeypatch):
+    runs = _layout_runs(monkeypatch)
+    (tmp_path / "late.h").write_text(LATE)
+    module = import_path(bind_text(tmp_path, "brought", BROUGHT_BY_A_MACRO, scope="named"))
+    assert "struct_late" not in runs[0] and "struct_late" in runs[-1], runs
+    assert module.__lazybind__.layouts.endswith(": 1 of 2 records"), module.__lazybind__.layouts
+    with pytest.raises(module.__lazybind__.LayoutError, match="struct late: C size 8, clang size 12"):
+        module.struct_late
+    assert module.struct_early.l.offset == 8
+
+
 def test_check_reports_the_refused_record_and_no_mismatch(disputed):
     report = check_module(disputed)
     assert report.ok, report.text()

@@ -7,7 +7,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import ir, toolchain
 from ..errors import InputError
@@ -23,11 +23,18 @@ from .select import select_declarations
 MAIN_FILE = "__lazybind_main__.c"
 
 
+TypesReady = Callable[[Tuple[ir.Declaration, ...]], None]
+
+
 def read_declarations(options: Options, progress: Steps = no_progress,
-                      comments: bool = True) -> ir.Declarations:
+                      comments: bool = True, types_ready: Optional[TypesReady] = None
+                      ) -> ir.Declarations:
     """Parse the headers named in `options` and return everything they declare, selected and
     ordered as the options ask; the functions' header comments too, unless `comments` is false.
-    `progress` is told each step as it starts."""
+    `progress` is told each step as it starts. `types_ready`, if given, receives the records,
+    enums and typedefs as soon as the declarations are collected, before the macros are
+    evaluated: a superset of the types the result holds (the selection keeps those in scope), but
+    for a record a macro alone brings in (one of another file's functions it names)."""
     _check_header_names(options.headers)
     progress("parsing with libclang")
     args = compiler_args(options)
@@ -61,6 +68,9 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     with ThreadPoolExecutor(max_workers=1) as pool:
         probing = pool.submit(probe_macros, main_path, main_source, args, macros, function_macros, reach)
         collector.collect(top, named)
+        if types_ready is not None:
+            types_ready(tuple([*collector.records.values(), *collector.enums.values(),
+                               *collector.typedefs.values()]))
         probe = probing.result()
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]

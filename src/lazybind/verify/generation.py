@@ -10,7 +10,7 @@ import check.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Tuple
 
 from .. import runtime as rt
 from .compare import Comparer
@@ -22,10 +22,30 @@ from .tables import Tables
 
 @dataclass(frozen=True)
 class LayoutConfirmation:
-    """What the C compiler said of a module's record layouts at generation time."""
+    """What the C compiler said of the record layouts of some tables: per record, so that
+    layouts confirmed early, from the types alone, can be told for the module's final records."""
 
-    note: str  # for the module's meta: who confirmed how many records, or why nobody did
+    compiler: str  # the compiler's label; "" when none could check them
+    planned: FrozenSet[str]  # the records given to the compiler (not opaque, with a C name)
+    confirmed: FrozenSet[str]  # of those, the records it laid out as clang did
     disagreements: Dict[str, str]  # record name -> the first difference the compiler found
+
+    @property
+    def note(self) -> str:
+        """For the module's meta: who confirmed how many records, or why nobody did."""
+        if not self.compiler:
+            # the reason may hold temporary paths: the module's text must not depend on them
+            return ("clang's, not confirmed: the C compiler could not check them "
+                    "(`lazybind check` says why)")
+        if not self.planned:
+            return f"no record layout to confirm ({self.compiler})"
+        return f"confirmed by {self.compiler}: {len(self.confirmed)} of {len(self.planned)} records"
+
+    def of(self, records: AbstractSet[str]) -> "LayoutConfirmation":
+        """The same answers for `records` alone (the module's records, of all those confirmed)."""
+        return LayoutConfirmation(
+            self.compiler, self.planned & records, self.confirmed & records,
+            {name: why for name, why in self.disagreements.items() if name in records})
 
 
 def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
@@ -38,12 +58,10 @@ def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
     try:
         compiler = find_compiler((tables.meta.get("compile") or {}).get("target") or "")
         if not planner.probes:
-            return LayoutConfirmation(f"no record layout to confirm ({compiler.label})", {})
+            return LayoutConfirmation(compiler.label, frozenset(), frozenset(), {})
         outputs, _ = Program(compiler, tables.meta, base_dir).run(planner.probes)
     except CheckError:
-        # the reason may hold temporary paths: the module's text must not depend on them
-        return LayoutConfirmation("clang's, not confirmed: the C compiler could not check them "
-                                  "(`lazybind check` says why)", {})
+        return LayoutConfirmation("", frozenset(), frozenset(), {})
     report = Report(module="")
     comparer = Comparer(tables, planner, report, None)
     disagreements: Dict[str, str] = {}
@@ -62,10 +80,9 @@ def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
                                            f"{finding.subject}: {difference}")
         elif probe.kind == "r":
             confirmed.add(name)
-    confirmed -= disagreements.keys()
-    return LayoutConfirmation(
-        f"confirmed by {compiler.label}: {len(confirmed)} of {len(planner.records)} records",
-        disagreements)
+    planned = frozenset(tables.name_at(index) for index in planner.records)
+    return LayoutConfirmation(compiler.label, planned, frozenset(confirmed - disagreements.keys()),
+                              disagreements)
 
 
 def refusals_at_use(data: "rt.Data") -> Tuple[Dict[str, str], Dict[str, str]]:
