@@ -6,7 +6,7 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import replace
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from . import __version__, ir
@@ -31,36 +31,25 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
     from .parse import read_declarations
-    from .verify import confirm_layouts
 
     refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # cc works in another process meanwhile, from the types as soon as they are collected
-        # (windows.h: beside the macros' own compiler run, not after it)
-        early = []  # (the types as collected, one per name; their layouts confirmed, a Future)
-
-        def types_ready(types: Tuple[ir.Declaration, ...]) -> None:
-            unique = _unique_types(types)
-            early.append((unique, pool.submit(_confirm_types, tuple(unique.values()), options)))
-
+        layouts = _Layouts(pool, options)
         # the header comments only where they are written: docstrings, stubs
         declarations = read_declarations(options, progress, comments=options.docstrings or options.stubs,
-                                         types_ready=types_ready)
+                                         types_ready=layouts.types_ready)
         _check_release_pairs(options, declarations)
         libraries = describe_libraries(options.libraries)
         tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
         progress("confirming record layouts with the C compiler")
         data = tables.in_memory()  # both read the same tables (read-only)
         records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
-        collected, confirming = early[0] if early else ({}, None)
-        if confirming is None or any(collected.get(name) != record for name, record in records.items()):
-            # a record the macros brought in, or completed: all confirmed again, the module's
-            confirming = pool.submit(confirm_layouts, data, os.getcwd())
+        layouts.cover(records, data)
         # with --target, ctypes here cannot build the layouts
         if not options.target:
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, data)
-        confirmation = confirming.result().of(records.keys())
+        confirmation = layouts.confirmation(data).of(records.keys())
     if confirmation.disagreements:
         declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
         if not options.target:
@@ -88,25 +77,55 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     return rendered
 
 
-def _unique_types(types: Tuple[ir.Declaration, ...]) -> Dict[str, ir.Declaration]:
-    """One type per name, as the selection keeps them: records, then enums, then typedefs."""
-    unique: Dict[str, ir.Declaration] = {}
-    for kind in (ir.Record, ir.Enum, ir.Typedef):
-        for declaration in types:
-            if isinstance(declaration, kind):
-                unique.setdefault(declaration.name, declaration)
-    return unique
+class _Layouts:
+    """The C compiler's word on the record layouts, asked of the types as soon as the
+    declarations are collected: cc works in another process beside the macro steps (windows.h:
+    not after its macros' own compiler run). Asked again of the module's tables when one of its
+    records came afterwards (--scope named: another file's function a macro names, and the
+    types it takes)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, options: Options) -> None:
+        self._pool, self._options = pool, options
+        self._collected: Dict[str, ir.Declaration] = {}  # the types as collected, one per name
+        self._confirming: Optional[Future] = None
+
+    def types_ready(self, types: Tuple[ir.Declaration, ...]) -> None:
+        for kind in (ir.Record, ir.Enum, ir.Typedef):  # one per name, as the selection keeps them
+            for declaration in types:
+                if isinstance(declaration, kind):
+                    self._collected.setdefault(declaration.name, declaration)
+        self._confirming = self._pool.submit(_confirm_types, tuple(self._collected.values()),
+                                             self._options)
+
+    def cover(self, records: Dict[str, ir.Record], data) -> None:
+        """Have the module's `records` confirmed: by the early run if it had them all."""
+        if self._confirming is None or any(self._collected.get(name) != record
+                                           for name, record in records.items()):
+            self._confirming = self._pool.submit(_confirm_tables, data)
+
+    def confirmation(self, data):
+        """lazybind.verify.LayoutConfirmation, once the compiler is done."""
+        return self._confirming.result() or _confirm_tables(data)
 
 
 def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
     """The compiler's word on the layouts of the records among `types` (a header's records,
-    enums and typedefs, one per name)."""
+    enums and typedefs, one per name); None when they cannot be encoded (a name no module can
+    hold, which the selection may leave out: the module's tables are confirmed instead)."""
     from .emit import encode
-    from .verify import confirm_layouts
 
     declarations = ir.Declarations((), tuple(sorted(types, key=lambda d: d.name)))
-    return confirm_layouts(encode(declarations, (), __version__, compile_options(options)).in_memory(),
-                           os.getcwd())
+    try:
+        tables = encode(declarations, (), __version__, compile_options(options))
+    except InputError:
+        return None
+    return _confirm_tables(tables.in_memory())
+
+
+def _confirm_tables(data):
+    from .verify import confirm_layouts
+
+    return confirm_layouts(data, os.getcwd())
 
 
 def _refuse_disputed(declarations: ir.Declarations, disagreements: Dict[str, str], libraries,

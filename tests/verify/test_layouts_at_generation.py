@@ -212,3 +212,12 @@ def test_a_32_bit_module_imported_here_gives_constants_and_refuses_the_rest(i686
     for name in ("struct_mixed", "stat", "time_t"):
         with pytest.raises(TypeError, match="generated with --target i686-linux-gnu"):
             getattr(module, name)
+
+
+def test_a_type_the_module_leaves_out_does_not_stop_the_early_confirmation(tmp_path):
+    # a name no module can hold, excluded: the types confirmed early include it, the module not
+    long_name = "T" + "x" * 1100
+    header = f"typedef struct {{ char c; long l; }} {long_name};\nstruct kept {{ char c; long l; }};\n"
+    module = import_path(bind_text(tmp_path, "excluded", header, exclude="^T"))
+    assert module.__lazybind__.layouts.endswith(": 2 of 2 records"), module.__lazybind__.layouts
+    assert module.struct_kept.l.offset == 8
