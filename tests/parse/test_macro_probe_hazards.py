@@ -15,6 +15,7 @@ Generation runs in a subprocess with a time limit: a regression fails, it does n
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -52,7 +53,7 @@ def counting(command, flags, source_path, *rest):
     compiled.append(source_path.rpartition("/")[2])
     return compile_object(command, flags, source_path, *rest)
 objdata.compile_object = counting
-declarations = lazybind.inspect(["hazards.h"], include_dirs=["."], scope=sys.argv[1])
+declarations = lazybind.inspect([sys.argv[2]], include_dirs=["."], scope=sys.argv[1])
 print(json.dumps({
     "constants": {d.name: d.value if not isinstance(d.value, bytes) else d.value.decode()
                   for d in declarations.declarations if isinstance(d, ir.Constant)},
@@ -62,11 +63,11 @@ print(json.dumps({
 """
 
 
-def _inspect(tmp_path, scope):
+def _inspect(tmp_path, scope, header="hazards.h", env=None):
     (tmp_path / "other.h").write_text(OTHER)
     (tmp_path / "hazards.h").write_text(HEADER)
-    done = subprocess.run([sys.executable, "-c", GENERATE, scope], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", GENERATE, scope, header], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -96,3 +97,16 @@ def test_a_list_of_values_through_other_macros_is_left_out_before_cc(tmp_path):
     for name in ("OID_ALIAS", "OID_PAREN"):
         assert "a list of values" in found["skipped"][name], name
     assert found["constants"]["OID_COUNT"] == 24
+
+
+def test_a_list_in_another_file_is_left_out_with_scope_named(tmp_path):
+    # no `::` anywhere: the other files' macros are followed all the same; without a C compiler
+    # to reject it, the list would have become its last value (clang's comma operator)
+    (tmp_path / "lists.h").write_text("#define OTHER_LIST 1L,3L,6L\n")
+    (tmp_path / "named.h").write_text('#include "lists.h"\n#define MY_LIST OTHER_LIST\n#define MY_VALUE 5\n')
+    no_compiler = {**os.environ, "CC": str(tmp_path / "no-such-cc")}
+    for env in (None, no_compiler):
+        found = _inspect(tmp_path, "named", "named.h", env)
+        assert "a list of values" in found["skipped"].get("MY_LIST", ""), found
+        assert found["constants"]["MY_VALUE"] == 5
+    assert found["compiled"] == []  # (the run without a compiler compiled nothing)

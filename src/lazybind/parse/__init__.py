@@ -58,10 +58,9 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir, comments)
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
     files_read = tuple(tu.files_read())
-    # macros.macro_reach may need the other files' macros: where one defines a `::`, rarely
-    other_macros = named is not None and any(
-        _DEFINES_COLONS.search(read_file(path)) for path in files_read if path not in named)
-    collector.collect(top, named, macros=True, macros_elsewhere=other_macros)
+    # macros.macro_reach follows the named files' macros into the others' (--scope named): to
+    # C++'s `::`, or to a list of values, which clang would fold to its last value
+    collector.collect(top, named, macros=True)
     macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())
     reach = macro_reach([m.name for m in macros + function_macros], collector.macro_body)
     progress(f"collecting declarations, probing {len(macros)} macros meanwhile")
@@ -100,11 +99,6 @@ def read_declarations(options: Options, progress: Steps = no_progress,
         named_files=named_files,
         files_read=files_read,
     )
-
-
-# a #define whose logical line holds `::` (or a comment that does: then the bodies are read
-# for nothing, which is only slower)
-_DEFINES_COLONS = re.compile(rb"#[ \t]*define(?:[^\n\\]|\\.)*?::", re.S)
 
 
 def _named_targets(results, known):

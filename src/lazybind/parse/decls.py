@@ -91,11 +91,11 @@ class DeclarationCollector:
     # -- walking -------------------------------------------------------------------------------
 
     def collect(self, cursors: Sequence[Cursor], only_files: Optional[AbstractSet[str]] = None,
-                macros: bool = False, macros_elsewhere: bool = False) -> None:
+                macros: bool = False) -> None:
         """Every declaration of `cursors` (a unit's top level); with `only_files` (--scope named),
         those of these files, and what they need as it is met, the functions and variables of the
         others by name only (`elsewhere`: a macro may name one, see `complete`), the rest of them
-        not at all, but with `macros_elsewhere` their macros, read if `macro_body` asks. With
+        not at all, but their macros, whose bodies are read if `macro_body` asks. With
         `macros`, the macro definitions alone, else everything but them: the macros are
         collected first, so that their probe is parsed while the rest is collected."""
         handlers = self._handlers
@@ -109,7 +109,7 @@ class DeclarationCollector:
                 if where.path not in only_files:
                     if kind in _OBJECTS:
                         self.elsewhere.setdefault(spelling(cursor), cursor)
-                    elif kind == CursorKind.MACRO_DEFINITION and macros_elsewhere and where.path:
+                    elif kind == CursorKind.MACRO_DEFINITION and where.path:
                         self._macros_elsewhere[spelling(cursor)] = (cursor, where)
                     continue
             handler = handlers.get(kind)
@@ -186,7 +186,7 @@ class DeclarationCollector:
     def macro_body(self, name: str) -> Optional[str]:
         """What follows macro `name` on its logical line (a function-like macro's parameters,
         then its body); None for no macro. Of a macro `collect` passed over (outside the named
-        headers' files, kept with `macros_elsewhere`), read now."""
+        headers' files), read now."""
         body = self.macro_bodies.get(name)
         if body is None and name in self._macros_elsewhere:
             body = self._macro_body(*self._macros_elsewhere.pop(name))[1]
