@@ -3,7 +3,8 @@
 Instead of re-implementing C arithmetic, each object-like macro becomes one probe declaration
 appended to the headers (`static __auto_type __lazybind_probe_N = (MACRO);`) and clang evaluates the
 initializer: int promotion, unsigned wrap-around, suffixes, casts, sizeof and enum members come out
-exactly as the compiler sees them. String and pointer results take a second probe, since a string
+exactly as the compiler sees them. String and pointer results are read from the probe's cursors
+where they are plain (lazybind.parse.literals); the others take a second probe, since a string
 must initialize an array (to keep its length) and a pointer must be compared with a null pointer.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .. import ir
-from . import clang_api, macro_calls
+from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
 from .cc_values import compiler_integer_values
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
@@ -131,7 +132,7 @@ def _users_of(found: List[str], users: Dict[str, List[str]]) -> AbstractSet[str]
     return tainted
 
 
-_STRING, _POINTER = "a string", "a pointer"  # what the second probe evaluates
+_STRING, _POINTER = "a string", "a pointer"  # read by literals, or by the second probe
 
 
 def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str]):
@@ -142,8 +143,8 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str])
     ctype = cursor.type.get_canonical()
     primitive = _PRIMITIVE_KINDS.get(ctype.kind)
     if ctype.kind == TypeKind.POINTER:
-        literal = _string_literal(cursor)
-        wide = _wide_string(literal) if literal is not None else None
+        literal = literals.string_literal(cursor)
+        wide = literals.wide_string(literal) if literal is not None else None
         if isinstance(wide, str) and _PROBE_FILE in wide:  # mingw-w64's __FILEW__
             return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__FILE__)")
         if isinstance(wide, str):
@@ -177,8 +178,8 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     pointers: List[MacroDefinition] = []
     # cc recomputes the integers in another process while the candidates are read (every probe
     # of an integer type that clang took as a constant initializer: the integer constants found
-    # below are among them), and clang parses the strings' probe while the calls are read (the
-    # threads only wait on them)
+    # below are among them), and clang parses the second probe (the strings and pointers that
+    # are not plain, if any) while the calls are read (the threads only wait on them)
     with ThreadPoolExecutor(max_workers=2) as pool:
         compiler_values = pool.submit(compiler_integer_values, main_source, args,
                                       _integer_typed(first, probe.candidates))
@@ -190,13 +191,20 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                 aliases.append(ir.Alias(macro.name, macro.location, target))
                 continue
             outcome = _outcome(macro, number, cursor, first.errors.get(macro.name))
+            if outcome is _STRING or outcome is _POINTER:  # read here if it is plain enough
+                value = (literals.plain_string if outcome is _STRING else literals.pointer_value)(cursor)
+                if value is literals.UNSURE:
+                    (strings if outcome is _STRING else pointers).append(macro)
+                    continue
+                outcome = (_string_constant if outcome is _STRING else _pointer_constant)(macro, value)
             if isinstance(outcome, ir.Constant):
                 constants[macro.name] = outcome
-            elif outcome is _STRING or outcome is _POINTER:
-                (strings if outcome is _STRING else pointers).append(macro)
             else:
                 skipped.append(outcome)
-        names = [name for name, c in constants.items() if isinstance(c.value, int)]
+        # the integers cc recomputes (a pointer's address, read above, is clang's alone, as in
+        # the second probe)
+        names = [name for name, c in constants.items()
+                 if isinstance(c.value, int) and not isinstance(c.ctype, ir.Pointer)]
         second = pool.submit(_parse_probe, main_path, main_source, args,
                              [(m, "static const char {probe}[] = {macro};") for m in strings]
                              + [(m, "static const unsigned long long {probe} = "
@@ -265,27 +273,39 @@ def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], sk
 def _strings_and_pointers(probe: "_ProbeResult", strings, pointers):
     """The second probe's constants and skips: strings initialized arrays, pointers were cast
     to integers."""
-    constants: Dict[str, ir.Constant] = {}
-    skipped: List[ir.Skipped] = []
+    outcomes = []
     for macro in strings:
         cursor = probe.cursors.get(macro.name)
         value = _string_value(cursor) if cursor is not None and macro.name not in probe.errors else None
-        if not isinstance(value, bytes):
-            reason = value or "a char pointer, not a string literal"
-            skipped.append(ir.Skipped(macro.name, macro.location, reason))
-        else:
-            pointee = ir.Primitive("char")
-            constants[macro.name] = ir.Constant(macro.name, macro.location, value, ir.Pointer(pointee, True))
+        outcomes.append(_string_constant(macro, value))
     for macro in pointers:
         cursor = probe.cursors.get(macro.name)
         value = clang_api.evaluate(cursor) if cursor is not None else None
-        if value is None or macro.name in probe.errors:
-            # an address only the linker knows (`&some_variable`)
-            skipped.append(ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL"))
-        else:
-            # NULL is None; a fixed address (MAP_FAILED, SIG_IGN, SQLITE_TRANSIENT) is an int
-            constants[macro.name] = ir.Constant(macro.name, macro.location, value or None, ir.Pointer(ir.VOID))
-    return constants, skipped
+        outcomes.append(_pointer_constant(macro, None if macro.name in probe.errors else value))
+    return ({o.name: o for o in outcomes if isinstance(o, ir.Constant)},
+            [o for o in outcomes if not isinstance(o, ir.Constant)])
+
+
+def _string_constant(macro: MacroDefinition, value: Union[bytes, str, None]):
+    """A string macro's Constant from its bytes, NULs included, or the Skipped why not (`value`:
+    why it is no string, or None for a char pointer that is no literal)."""
+    if not isinstance(value, bytes):
+        return ir.Skipped(macro.name, macro.location, value or "a char pointer, not a string literal")
+    text = value.partition(b"\0")[0]  # as far as C's string functions read it
+    if _PROBE_FILE.encode() in text:
+        return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__FILE__)")
+    if len(text) != len(value):
+        return ir.Skipped(macro.name, macro.location, "a string with an embedded NUL byte")
+    return ir.Constant(macro.name, macro.location, value, ir.Pointer(ir.Primitive("char"), True))
+
+
+def _pointer_constant(macro: MacroDefinition, value: Optional[int]):
+    """A pointer macro's Constant from its address, or the Skipped of one only the linker knows
+    (`&some_variable`: None). NULL is None; a fixed address (MAP_FAILED, SIG_IGN,
+    SQLITE_TRANSIENT) is an int."""
+    if value is None:
+        return ir.Skipped(macro.name, macro.location, "a pointer constant other than NULL")
+    return ir.Constant(macro.name, macro.location, value or None, ir.Pointer(ir.VOID))
 
 
 # A body that can name a function or variable: a name, or a call of a function-like macro
@@ -308,62 +328,17 @@ def _named_object(probe) -> Optional[str]:
     return referenced.spelling
 
 
-def _string_value(cursor) -> Union[bytes, str, None]:
-    """The exact bytes of a string macro: clang's value stops at a NUL, the array size does not.
-    A string literal whose bytes are not its value gives why instead; a char pointer, None."""
+def _string_value(cursor) -> Optional[bytes]:
+    """A string macro's bytes from the second probe (its array initialized): clang's value stops
+    at a NUL, the array's size does not, so an embedded NUL stays one. None for a char pointer."""
     array = cursor.type.get_canonical()
     if array.kind != TypeKind.CONSTANTARRAY:
         return None
-    length = array.element_count - 1
     literal = next((c for c in clang_api.descendants(cursor) if c.kind == CursorKind.STRING_LITERAL), None)
-    if literal is None:
-        return None
-    value = clang_api.evaluate(literal)
+    value = clang_api.evaluate(literal) if literal is not None else None
     if value is None:
         return None
-    if _PROBE_FILE.encode() in value:
-        return "depends on where it is expanded (__FILE__)"
-    if len(value) != length:
-        return "a string with an embedded NUL byte"  # refused rather than truncated
-    return value
-
-
-_ESCAPE = re.compile(r"""\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))""",
-                     re.S)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-                   "e": "\x1b"}
-
-
-def _string_literal(probe):
-    """The string literal a probe's initializer is, through parentheses; or None."""
-    literal = next(iter(clang_api.children(probe)), None)
-    while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
-        literal = next(iter(clang_api.children(literal)), None)
-    return literal if literal is not None and literal.kind == CursorKind.STRING_LITERAL else None
-
-
-def _wide_string(literal) -> Union[str, Tuple[str], None]:
-    """The text of a wide string literal (`L"..."`, TEXT("...") under UNICODE): str; (why,) for
-    one it cannot hold exactly; None for a plain one. clang does not evaluate wide literals: its
-    spelling of the literal is decoded, and the array's length checks that nothing was lost."""
-    spelling = literal.spelling
-    if not spelling.startswith(("L\"", "u\"", "U\"")) or not spelling.endswith('"'):
-        return None
-    text = _ESCAPE.sub(_unescape, spelling[2:-1])
-    array = literal.type.get_canonical()
-    width = max(array.element_type.get_size(), 1) if array.kind == TypeKind.CONSTANTARRAY else 0
-    units = len(text.encode("utf-16-le", "surrogatepass")) // 2 if width == 2 else len(text)
-    if not width or units + 1 != array.element_count or "\0" in text:
-        return ("a wide string with an embedded NUL or a character clang spells otherwise",)
-    return text
-
-
-def _unescape(match) -> str:
-    octal, hexadecimal, short, long, other = match.groups()
-    if other is not None:
-        return _SIMPLE_ESCAPES.get(other, other)
-    number = int(octal, 8) if octal else int(hexadecimal or short or long, 16)
-    return chr(number) if number < 0x110000 else "\ufffd"
+    return value + b"\0" * (array.element_count - 1 - len(value))  # (what follows a NUL: unknown)
 
 
 @dataclass

@@ -1,0 +1,107 @@
+"""The values of string and pointer macros, read from a macro probe's initializer.
+
+The macro probe (`static __auto_type p = (MACRO);`, lazybind.parse.macros) gives an integer's
+value, but libclang evaluates neither a parenthesized string literal nor a pointer. Most string
+and pointer macros are plain enough to read here from the probe's cursors: a literal's spelling
+(clang writes every byte of it, escaped, and its array type says how many there are), or a
+pointer cast of an integer constant (`((HANDLE)(LONG_PTR)-1)`, `((void *)0)`). What is read here
+is what a second probe, which costs a parse of the headers, finds; anything else is left to it
+(UNSURE). Imports nothing of lazybind but clang_api.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Tuple, Union
+
+from . import clang_api
+from .clang_api import CursorKind, TypeKind
+
+UNSURE = object()  # not read here: the second probe decides
+
+_ESCAPE = re.compile(r"""\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))""",
+                     re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+                   "e": "\x1b"}
+_INTEGER_KINDS = {TypeKind.BOOL, TypeKind.CHAR_S, TypeKind.CHAR_U, TypeKind.SCHAR, TypeKind.UCHAR,
+                  TypeKind.SHORT, TypeKind.USHORT, TypeKind.INT, TypeKind.UINT, TypeKind.LONG,
+                  TypeKind.ULONG, TypeKind.LONGLONG, TypeKind.ULONGLONG, TypeKind.ENUM}
+# what names an address: a pointer, and the functions and arrays that decay to one
+_ADDRESS_KINDS = {TypeKind.POINTER, TypeKind.FUNCTIONPROTO, TypeKind.FUNCTIONNOPROTO,
+                  TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY}
+_THROUGH = (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR, CursorKind.CSTYLE_CAST_EXPR)
+
+
+def string_literal(probe):
+    """The string literal a probe's initializer is, through parentheses; or None."""
+    literal = next(iter(clang_api.children(probe)), None)
+    while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
+        literal = next(iter(clang_api.children(literal)), None)
+    return literal if literal is not None and literal.kind == CursorKind.STRING_LITERAL else None
+
+
+def plain_string(probe):
+    """The bytes of the narrow string literal a probe's initializer is (through parentheses and
+    its decay to a pointer alone: not `__func__`, whose literal clang wraps), NULs and all; or
+    UNSURE."""
+    expression = next(iter(clang_api.children(probe)), None)
+    while expression is not None and (expression.kind == CursorKind.PAREN_EXPR or (
+            expression.kind == CursorKind.UNEXPOSED_EXPR
+            and expression.type.get_canonical().kind == TypeKind.POINTER)):
+        expression = next(iter(clang_api.children(expression)), None)
+    if expression is None or expression.kind != CursorKind.STRING_LITERAL:
+        return UNSURE
+    spelling = expression.spelling
+    if not spelling.startswith('"') or not spelling.endswith('"'):
+        return UNSURE  # u8"...": read by the second probe
+    text = _ESCAPE.sub(_unescape, spelling[1:-1])
+    array = expression.type.get_canonical()
+    if (array.kind != TypeKind.CONSTANTARRAY or len(text) + 1 != array.element_count
+            or any(ord(c) > 0xFF for c in text)):
+        return UNSURE
+    return text.encode("latin-1")
+
+
+def pointer_value(probe):
+    """The address a probe's initializer of pointer type holds, as an unsigned integer of the
+    pointer's width (0 for NULL), when it is a pointer cast of an integer constant; None for a
+    function or variable (an address only the linker knows); else UNSURE."""
+    bits = probe.type.get_canonical().get_size() * 8
+    expression = probe
+    while True:
+        children = clang_api.children(expression)
+        if not children:
+            return UNSURE
+        expression = children[-1]  # a cast's operand comes after its type's name
+        kind = expression.type.get_canonical().kind
+        if expression.kind == CursorKind.DECL_REF_EXPR and kind in _ADDRESS_KINDS:
+            return None
+        if kind in _INTEGER_KINDS:
+            value = clang_api.evaluate(expression)
+            return value & ((1 << bits) - 1) if isinstance(value, int) and bits else UNSURE
+        if kind not in _ADDRESS_KINDS or expression.kind not in _THROUGH:
+            return UNSURE
+
+
+def wide_string(literal) -> Union[str, Tuple[str], None]:
+    """The text of a wide string literal (`L"..."`, TEXT("...") under UNICODE): str; (why,) for
+    one it cannot hold exactly; None for a plain one. clang does not evaluate wide literals: its
+    spelling of the literal is decoded, and the array's length checks that nothing was lost."""
+    spelling = literal.spelling
+    if not spelling.startswith(("L\"", "u\"", "U\"")) or not spelling.endswith('"'):
+        return None
+    text = _ESCAPE.sub(_unescape, spelling[2:-1])
+    array = literal.type.get_canonical()
+    width = max(array.element_type.get_size(), 1) if array.kind == TypeKind.CONSTANTARRAY else 0
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2 if width == 2 else len(text)
+    if not width or units + 1 != array.element_count or "\0" in text:
+        return ("a wide string with an embedded NUL or a character clang spells otherwise",)
+    return text
+
+
+def _unescape(match) -> str:
+    octal, hexadecimal, short, long, other = match.groups()
+    if other is not None:
+        return _SIMPLE_ESCAPES.get(other, other)
+    number = int(octal, 8) if octal else int(hexadecimal or short or long, 16)
+    return chr(number) if number < 0x110000 else "\ufffd"
