@@ -1,6 +1,6 @@
 """String and pointer macros read from the macro probe itself (lazybind.parse.literals): the
 plain ones need no second parse of the headers, and every value is the C compiler's. What the
-probe cannot settle (`__func__`, pointer arithmetic) still goes to the second probe."""
+probe cannot settle (`__func__`, a pointer variable) still goes to the second probe."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from conftest import run_c
 
 PLAIN = r"""
 #define AN_INTEGER 7
+#define BASE ((const int *)1000)
+#define NEXT (BASE + 2)
+#define BEFORE (-1 + (BASE - 3) + 1)
+#define VOID_NEXT ((void *)BASE + 5)
 #define GREETING "hello, \"world\"\n\t\x7f\377"
 #define JOINED "ab" "cd"
 #define WITH_NUL "a\0b"
@@ -25,16 +29,17 @@ static char local_array[4];
 #define ARRAY_ADDRESS local_array
 """
 LEFT_TO_THE_SECOND = r"""
-#define BASE ((const char *)1000)
-#define NEXT (BASE + 2)
 #define FUNCTION_NAME __func__
+static const char *const pointer_variable = "text";
+#define POINTER_VARIABLE pointer_variable
 """
 ORACLE = r"""
 #include <stdio.h>
 #include "%s"
 int main(void) {
-    printf("%%llu %%llu %%llu\n", (unsigned long long)HANDLE_MINUS_ONE,
-           (unsigned long long)RESOURCE, (unsigned long long)TRANSIENT);
+    printf("%%llu %%llu %%llu %%llu %%llu %%llu\n", (unsigned long long)HANDLE_MINUS_ONE,
+           (unsigned long long)RESOURCE, (unsigned long long)TRANSIENT, (unsigned long long)NEXT,
+           (unsigned long long)BEFORE, (unsigned long long)VOID_NEXT);
     printf("%%d %%d\n", (int)sizeof(GREETING), (int)sizeof(JOINED));
     for (int i = 0; i < (int)sizeof(GREETING) - 1; i++) printf("%%d ", (unsigned char)GREETING[i]);
     printf("\n");
@@ -64,7 +69,8 @@ def test_plain_strings_and_addresses_take_no_second_parse(tmp_path, monkeypatch)
     assert second == [[]], second  # nothing left for a second parse of the headers
     lines = run_c(tmp_path, ORACLE % (tmp_path / "plain.h")).splitlines()
     addresses = [int(word) for word in lines[0].split()]
-    assert [constants["HANDLE_MINUS_ONE"], constants["RESOURCE"], constants["TRANSIENT"]] == addresses
+    assert [constants["HANDLE_MINUS_ONE"], constants["RESOURCE"], constants["TRANSIENT"],
+            constants["NEXT"], constants["BEFORE"], constants["VOID_NEXT"]] == addresses
     greeting = bytes(int(word) for word in lines[2].split())
     assert constants["GREETING"] == greeting and len(greeting) + 1 == int(lines[1].split()[0])
     assert constants["JOINED"] == b"abcd"
@@ -77,6 +83,6 @@ def test_plain_strings_and_addresses_take_no_second_parse(tmp_path, monkeypatch)
 
 def test_what_the_probe_cannot_settle_goes_to_the_second(tmp_path, monkeypatch):
     constants, skipped, second = _inspect(tmp_path, "left.h", LEFT_TO_THE_SECOND, monkeypatch)
-    assert second == [["FUNCTION_NAME", "NEXT"]], second
-    assert constants["BASE"] == 1000 and constants["NEXT"] == 1002
+    assert second == [["FUNCTION_NAME", "POINTER_VARIABLE"]], second
     assert skipped["FUNCTION_NAME"] == "a char pointer, not a string literal"
+    assert skipped["POINTER_VARIABLE"] == "a pointer constant other than NULL"

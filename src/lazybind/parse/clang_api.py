@@ -62,6 +62,8 @@ def _lib() -> ctypes.CDLL:
     lib.clang_getFunctionTypeCallingConv.restype = ctypes.c_int
     lib.clang_Cursor_isMacroFunctionLike.argtypes = [cindex.Cursor]
     lib.clang_Cursor_isMacroFunctionLike.restype = ctypes.c_uint
+    lib.clang_getCursorBinaryOperatorKind.argtypes = [cindex.Cursor]
+    lib.clang_getCursorBinaryOperatorKind.restype = ctypes.c_int
     lib.clang_getClangVersion.restype = cindex._CXString
     lib.clang_getClangVersion.errcheck = cindex._CXString.from_result
     return lib
@@ -350,6 +352,15 @@ def calling_convention(function_type: Type) -> str:
 
 def is_function_like_macro(cursor: Cursor) -> bool:
     return bool(_lib().clang_Cursor_isMacroFunctionLike(cursor))
+
+
+# CXBinaryOperatorKind (libclang 17 and later)
+BINARY_ADD, BINARY_SUB = 6, 7
+
+
+def binary_operator(cursor: Cursor) -> int:
+    """The operator of a BINARY_OPERATOR cursor: BINARY_ADD, BINARY_SUB or another number."""
+    return _lib().clang_getCursorBinaryOperatorKind(cursor)
 
 
 def evaluate(cursor: Cursor):

@@ -64,23 +64,49 @@ def plain_string(probe):
 
 def pointer_value(probe):
     """The address a probe's initializer of pointer type holds, as an unsigned integer of the
-    pointer's width (0 for NULL), when it is a pointer cast of an integer constant; None for a
-    function or variable (an address only the linker knows); else UNSURE."""
+    pointer's width (0 for NULL), when it is a pointer cast of an integer constant, or such an
+    address plus or minus an integer constant; None for a function or variable (an address only
+    the linker knows); else UNSURE."""
     bits = probe.type.get_canonical().get_size() * 8
-    expression = probe
+    children = clang_api.children(probe)
+    address = _address(children[-1], bits) if children and bits > 0 else UNSURE
+    return address if address is UNSURE or address is None else address & ((1 << bits) - 1)
+
+
+def _address(expression, bits: int):
+    """pointer_value of an expression, not yet reduced to the pointer's width."""
     while True:
-        children = clang_api.children(expression)
-        if not children:
-            return UNSURE
-        expression = children[-1]  # a cast's operand comes after its type's name
         kind = expression.type.get_canonical().kind
         if expression.kind == CursorKind.DECL_REF_EXPR and kind in _ADDRESS_KINDS:
-            return None
+            # a function's or array's address; a pointer variable's value clang may yet fold
+            return None if kind != TypeKind.POINTER else UNSURE
         if kind in _INTEGER_KINDS:
             value = clang_api.evaluate(expression)
-            return value & ((1 << bits) - 1) if isinstance(value, int) and bits else UNSURE
-        if kind not in _ADDRESS_KINDS or expression.kind not in _THROUGH:
+            return value if isinstance(value, int) else UNSURE
+        if expression.kind == CursorKind.BINARY_OPERATOR and kind == TypeKind.POINTER:
+            return _pointer_arithmetic(expression, bits)
+        children = clang_api.children(expression)
+        if kind not in _ADDRESS_KINDS or expression.kind not in _THROUGH or not children:
             return UNSURE
+        expression = children[-1]  # a cast's operand comes after its type's name
+
+
+def _pointer_arithmetic(expression, bits: int):
+    """`address + n`, `n + address` or `address - n`: n elements of the pointer's type further
+    (GNU C counts a `void *` in bytes)."""
+    operator = clang_api.binary_operator(expression)
+    operands = clang_api.children(expression)
+    if operator not in (clang_api.BINARY_ADD, clang_api.BINARY_SUB) or len(operands) != 2:
+        return UNSURE
+    pointer, integer = operands
+    if operator == clang_api.BINARY_ADD and integer.type.get_canonical().kind == TypeKind.POINTER:
+        pointer, integer = integer, pointer
+    pointee = pointer.type.get_canonical().get_pointee()
+    size = 1 if pointee.kind == TypeKind.VOID else pointee.get_size()
+    base, count = _address(pointer, bits), clang_api.evaluate(integer)
+    if base is UNSURE or base is None or not isinstance(count, int) or size <= 0:
+        return UNSURE
+    return base + count * size if operator == clang_api.BINARY_ADD else base - count * size
 
 
 def wide_string(literal) -> Union[str, Tuple[str], None]:
