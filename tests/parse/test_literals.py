@@ -1,6 +1,6 @@
 """String and pointer macros read from the macro probe itself (lazybind.parse.literals): the
 plain ones need no second parse of the headers, and every value is the C compiler's. What the
-probe cannot settle (`__func__`, a pointer variable) still goes to the second probe."""
+probe cannot settle (a pointer variable) still goes to the second probe."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from conftest import run_c
 
 PLAIN = r"""
 #define AN_INTEGER 7
+#define FUNCTION_NAME __func__
+#define PRETTY_NAME __PRETTY_FUNCTION__
 #define BASE ((const int *)1000)
 #define NEXT (BASE + 2)
 #define BEFORE (-1 + (BASE - 3) + 1)
@@ -29,7 +31,6 @@ static char local_array[4];
 #define ARRAY_ADDRESS local_array
 """
 LEFT_TO_THE_SECOND = r"""
-#define FUNCTION_NAME __func__
 static const char *const pointer_variable = "text";
 #define POINTER_VARIABLE pointer_variable
 """
@@ -77,12 +78,13 @@ def test_plain_strings_and_addresses_take_no_second_parse(tmp_path, monkeypatch)
     assert constants["NOTHING"] is None
     assert constants["AN_INTEGER"] == 7  # (cc recomputes the integers: an address is none)
     assert skipped["WITH_NUL"] == "a string with an embedded NUL byte"
+    for name in ("FUNCTION_NAME", "PRETTY_NAME"):  # as the second probe says of them
+        assert skipped[name] == "a char pointer, not a string literal", name
     for name in ("FUNCTION_ADDRESS", "ARRAY_ADDRESS"):
         assert skipped[name] == "a pointer constant other than NULL", name
 
 
 def test_what_the_probe_cannot_settle_goes_to_the_second(tmp_path, monkeypatch):
     constants, skipped, second = _inspect(tmp_path, "left.h", LEFT_TO_THE_SECOND, monkeypatch)
-    assert second == [["FUNCTION_NAME", "POINTER_VARIABLE"]], second
-    assert skipped["FUNCTION_NAME"] == "a char pointer, not a string literal"
+    assert second == [["POINTER_VARIABLE"]], second
     assert skipped["POINTER_VARIABLE"] == "a pointer constant other than NULL"

@@ -42,13 +42,20 @@ def string_literal(probe):
 
 def plain_string(probe):
     """The bytes of the narrow string literal a probe's initializer is (through parentheses and
-    its decay to a pointer alone: not `__func__`, whose literal clang wraps), NULs and all; or
-    UNSURE."""
+    its decay to a pointer alone), NULs and all; None for `__func__` and its kin, which name no
+    literal; else UNSURE."""
     expression = next(iter(clang_api.children(probe)), None)
     while expression is not None and (expression.kind == CursorKind.PAREN_EXPR or (
             expression.kind == CursorKind.UNEXPOSED_EXPR
             and expression.type.get_canonical().kind == TypeKind.POINTER)):
         expression = next(iter(clang_api.children(expression)), None)
+    if expression is not None and expression.kind == CursorKind.UNEXPOSED_EXPR:
+        # `__func__`, `__FUNCTION__`, `__PRETTY_FUNCTION__`: clang wraps a literal of type
+        # `const char[]`, which no literal of C has
+        inner = clang_api.children(expression)
+        if (len(inner) == 1 and inner[0].kind == CursorKind.STRING_LITERAL
+                and inner[0].type.get_canonical().is_const_qualified()):
+            return None
     if expression is None or expression.kind != CursorKind.STRING_LITERAL:
         return UNSURE
     spelling = expression.spelling
