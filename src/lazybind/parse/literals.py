@@ -4,20 +4,25 @@ The macro probe (`static __auto_type p = (MACRO);`, lazybind.parse.macros) gives
 value, but libclang evaluates neither a parenthesized string literal nor a pointer. Most string
 and pointer macros are plain enough to read here from the probe's cursors: a literal's spelling
 (clang writes every byte of it, escaped, and its array type says how many there are), or a
-pointer cast of an integer constant (`((HANDLE)(LONG_PTR)-1)`, `((void *)0)`). What is read here
-is what a second probe, which costs a parse of the headers, finds; anything else is left to it
-(UNSURE). Imports nothing of lazybind but clang_api.
+pointer cast of an integer constant (`((HANDLE)(LONG_PTR)-1)`, `((void *)0)`), perhaps plus or
+minus an integer; `__func__` and its kin, which are no literal. What is read here is what a second
+probe, which costs a parse of the headers, finds; anything else is left to it (UNSURE). Imports
+nothing of lazybind but clang_api.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 from . import clang_api
-from .clang_api import CursorKind, TypeKind
+from .clang_api import Cursor, CursorKind, TypeKind
 
-UNSURE = object()  # not read here: the second probe decides
+class Unsure:
+    """What is not read here: the second probe decides (UNSURE, the one instance)."""
+
+
+UNSURE = Unsure()
 
 _ESCAPE = re.compile(r"""\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))""",
                      re.S)
@@ -32,7 +37,7 @@ _ADDRESS_KINDS = {TypeKind.POINTER, TypeKind.FUNCTIONPROTO, TypeKind.FUNCTIONNOP
 _THROUGH = (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR, CursorKind.CSTYLE_CAST_EXPR)
 
 
-def string_literal(probe):
+def string_literal(probe: Cursor) -> Optional[Cursor]:
     """The string literal a probe's initializer is, through parentheses; or None."""
     literal = next(iter(clang_api.children(probe)), None)
     while literal is not None and literal.kind in (CursorKind.PAREN_EXPR, CursorKind.UNEXPOSED_EXPR):
@@ -40,7 +45,7 @@ def string_literal(probe):
     return literal if literal is not None and literal.kind == CursorKind.STRING_LITERAL else None
 
 
-def plain_string(probe):
+def plain_string(probe: Cursor) -> Union[bytes, None, Unsure]:
     """The bytes of the narrow string literal a probe's initializer is (through parentheses and
     its decay to a pointer alone), NULs and all; None for `__func__` and its kin, which name no
     literal; else UNSURE."""
@@ -69,18 +74,18 @@ def plain_string(probe):
     return text.encode("latin-1")
 
 
-def pointer_value(probe):
+def pointer_value(probe: Cursor) -> Union[int, None, Unsure]:
     """The address a probe's initializer of pointer type holds, as an unsigned integer of the
     pointer's width (0 for NULL), when it is a pointer cast of an integer constant, or such an
-    address plus or minus an integer constant; None for a function or variable (an address only
+    address plus or minus an integer constant; None for a function or an array (an address only
     the linker knows); else UNSURE."""
     bits = probe.type.get_canonical().get_size() * 8
     children = clang_api.children(probe)
-    address = _address(children[-1], bits) if children and bits > 0 else UNSURE
-    return address if address is UNSURE or address is None else address & ((1 << bits) - 1)
+    address = _address(children[-1]) if children and bits > 0 else UNSURE
+    return address & ((1 << bits) - 1) if isinstance(address, int) else address
 
 
-def _address(expression, bits: int):
+def _address(expression) -> Union[int, None, Unsure]:
     """pointer_value of an expression, not yet reduced to the pointer's width."""
     while True:
         kind = expression.type.get_canonical().kind
@@ -91,14 +96,14 @@ def _address(expression, bits: int):
             value = clang_api.evaluate(expression)
             return value if isinstance(value, int) else UNSURE
         if expression.kind == CursorKind.BINARY_OPERATOR and kind == TypeKind.POINTER:
-            return _pointer_arithmetic(expression, bits)
+            return _pointer_arithmetic(expression)
         children = clang_api.children(expression)
         if kind not in _ADDRESS_KINDS or expression.kind not in _THROUGH or not children:
             return UNSURE
         expression = children[-1]  # a cast's operand comes after its type's name
 
 
-def _pointer_arithmetic(expression, bits: int):
+def _pointer_arithmetic(expression) -> Union[int, Unsure]:
     """`address + n`, `n + address` or `address - n`: n elements of the pointer's type further
     (GNU C counts a `void *` in bytes)."""
     operator = clang_api.binary_operator(expression)
@@ -110,8 +115,8 @@ def _pointer_arithmetic(expression, bits: int):
         pointer, integer = integer, pointer
     pointee = pointer.type.get_canonical().get_pointee()
     size = 1 if pointee.kind == TypeKind.VOID else pointee.get_size()
-    base, count = _address(pointer, bits), clang_api.evaluate(integer)
-    if base is UNSURE or base is None or not isinstance(count, int) or size <= 0:
+    base, count = _address(pointer), clang_api.evaluate(integer)
+    if not isinstance(base, int) or not isinstance(count, int) or size <= 0:
         return UNSURE
     return base + count * size if operator == clang_api.BINARY_ADD else base - count * size
 
