@@ -136,8 +136,8 @@ _STRING, _POINTER = "a string", "a pointer"  # read by literals, or by the secon
 
 
 def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str]):
-    """A candidate's Constant, or the Skipped why not, or _STRING or _POINTER: for the second
-    probe."""
+    """A candidate's Constant, or the Skipped why not, or _STRING or _POINTER: a string or a
+    pointer, read by lazybind.parse.literals where it is plain, else by the second probe."""
     if cursor is None or reason:
         return ir.Skipped(macro.name, macro.location, reason or "not a constant")
     ctype = cursor.type.get_canonical()
