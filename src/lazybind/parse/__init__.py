@@ -44,7 +44,7 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     builtin_dir = _builtin_dirs(options.target)[:1]
     display = PathDisplay(list(options.include_dirs) + list(system_include_dirs())
                           + _builtin_dirs(options.target))
-    diagnostics = [d for d in tu.diagnostics() if not _builtin_clash(d, builtin_dir)]
+    diagnostics = [d for d in tu.errors() if not _builtin_clash(d, builtin_dir)]
     notes = _raise_on_errors(diagnostics, options.headers, display, main_source, args)
     file_cache: Dict[str, bytes] = {}
 

@@ -108,19 +108,38 @@ class TranslationUnit:
 
     def cursors_at(self, path: str, positions: Sequence[Tuple[int, int]]) -> List[Cursor]:
         """The most specific cursor at each (line, column) of file `path`: one libclang call
-        each, instead of walking every cursor the headers declare to find a few."""
+        each, instead of walking every cursor the headers declare to find a few (a macro probe
+        has tens of thousands: two raw calls each, not cindex's four)."""
         tu = self._tu
-        source = cindex.File.from_name(tu, path)
-        return [cindex.Cursor.from_location(tu, cindex.SourceLocation.from_position(
-            tu, source, line, column)) for line, column in positions]
-
-    def diagnostics(self) -> List[Diagnostic]:
+        location, cursor_at = _raw_functions()[:2]
+        source = cindex.conf.lib.clang_getFile(tu, os.fspath(path))
         found = []
-        for diag in self._tu.diagnostics:
-            location = diag.location
-            name = location.file.name if location.file else ""
-            found.append(Diagnostic(diag.severity, name, location.line, location.column,
-                                    diag.spelling, diag.category_name == "User-Defined Issue"))
+        for line, column in positions:
+            cursor = cursor_at(tu, location(tu, source, line, column))
+            cursor._tu = tu
+            found.append(cursor)
+        return found
+
+    def errors(self) -> List[Diagnostic]:
+        """The unit's errors, fatal ones too (warnings are not read): a few raw libclang calls
+        each, as a macro probe has thousands."""
+        tu = self._tu
+        lib = cindex.conf.lib
+        _, _, severity_of, location_of, message_of, category_of, dispose = _raw_functions()
+        positions = Positions()
+        found = []
+        for number in range(lib.clang_getNumDiagnostics(tu)):
+            diagnostic = lib.clang_getDiagnostic(tu, number)
+            try:
+                severity = severity_of(diagnostic)
+                if severity < 3:
+                    continue
+                where = positions.at(location_of(diagnostic))
+                found.append(Diagnostic(severity, where.path, where.line, where.column,
+                                        _taken(message_of(diagnostic)),
+                                        _taken(category_of(diagnostic)) == "User-Defined Issue"))
+            finally:
+                dispose(diagnostic)
         return found
 
     def main_inclusions(self, main_path: str) -> List[str]:
@@ -219,8 +238,11 @@ class Positions:
         self._out = (ctypes.byref(self._source), *(ctypes.byref(n) for n in self._numbers))
 
     def of(self, cursor: Cursor) -> Position:
+        return self.at(_lib().clang_getCursorLocation(cursor))
+
+    def at(self, location: cindex.SourceLocation) -> Position:
         where, file_name = _position_functions()
-        where(_lib().clang_getCursorLocation(cursor), *self._out)
+        where(location, *self._out)
         source = self._source.value
         path = ""
         if source:
@@ -245,6 +267,29 @@ def _position_functions():
     file_name.restype = cindex._CXString
     file_name.errcheck = cindex._CXString.from_result
     return where, file_name
+
+
+@functools.lru_cache(maxsize=None)
+def _raw_functions():
+    """Own prototypes of libclang functions taking plain pointers (a CXFile, a CXDiagnostic),
+    where cindex's want an object made for every call or test each result twice for null: (the
+    location at a line and column of a file, the cursor at a location, a diagnostic's severity,
+    location, message, category text, its disposal)."""
+    lib = cindex.conf.lib
+    prototypes = (("clang_getLocation", [cindex.TranslationUnit, ctypes.c_void_p, ctypes.c_uint,
+                                         ctypes.c_uint], cindex.SourceLocation),
+                  ("clang_getCursor", [cindex.TranslationUnit, cindex.SourceLocation], cindex.Cursor),
+                  ("clang_getDiagnosticSeverity", [ctypes.c_void_p], ctypes.c_int),
+                  ("clang_getDiagnosticLocation", [ctypes.c_void_p], cindex.SourceLocation),
+                  ("clang_getDiagnosticSpelling", [ctypes.c_void_p], _String),
+                  ("clang_getDiagnosticCategoryText", [ctypes.c_void_p], _String),
+                  ("clang_disposeDiagnostic", [ctypes.c_void_p], None))
+    functions = []
+    for name, argtypes, restype in prototypes:
+        function = lib[name]
+        function.argtypes, function.restype = argtypes, restype
+        functions.append(function)
+    return tuple(functions)
 
 
 class _String(ctypes.Structure):

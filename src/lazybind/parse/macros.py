@@ -25,6 +25,7 @@ PROBE_PREFIX = "__lazybind_probe_"
 _PROBE_FILE = "__lazybind_probe__"
 _LINE_BASE = 1_000_000_000
 _CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
+_VAR_DECL = CursorKind.VAR_DECL.value
 # Comments are gone from a body (decls._logical_line), so what is left of these is C: a block or
 # statements, which a probe's `(MACRO)` cannot hold and which would spill into the next probe.
 _UNBALANCED = re.compile(r"[{};]")
@@ -385,13 +386,13 @@ def _read_probe(parsed: _Parsed) -> _ProbeResult:
     macros, main_path = parsed.macros, parsed.main_path
     errors: Dict[str, str] = {}
     numbers = {line: number for number, (line, _) in enumerate(parsed.positions)}
-    for diag in parsed.unit.diagnostics():  # at the probe's physical line (a #line does not move it)
+    for diag in parsed.unit.errors():  # at the probe's physical line (a #line does not move it)
         number = numbers.get(diag.line) if diag.file == main_path else None
-        if diag.severity >= 3 and number is not None:
+        if number is not None:
             errors.setdefault(macros[number].name, f"not a constant: {diag.message}")
     cursors: Dict[str, object] = {}
     for number, cursor in enumerate(parsed.unit.cursors_at(main_path, parsed.positions)):
-        if cursor.kind == CursorKind.VAR_DECL and cursor.spelling == f"{PROBE_PREFIX}{number}":
+        if cursor._kind_id == _VAR_DECL and clang_api.spelling(cursor) == f"{PROBE_PREFIX}{number}":
             cursors[macros[number].name] = cursor
     return _ProbeResult(cursors, errors)
 

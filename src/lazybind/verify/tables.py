@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .. import runtime as rt
 from .report import CheckError
@@ -52,6 +52,7 @@ class Tables:
         self._kind_refs = [(kind, ref) for _, _, kind, ref in entries]
         self.count = len(entries)
         self.index = {name: i for i, name in enumerate(self.names)}
+        self._records: Dict[int, Optional[Record]] = {}  # read once: the planner asks twice
 
     def name_at(self, index: int) -> str:
         return self.names[index]
@@ -73,6 +74,11 @@ class Tables:
 
     def record(self, index: int) -> Optional[Record]:
         """The record at `index`, or None when it is opaque or refused."""
+        if index not in self._records:
+            self._records[index] = self._read_record(index)
+        return self._records[index]
+
+    def _read_record(self, index: int) -> Optional[Record]:
         spec = self.spec(self.kind_ref(index)[1])
         layout = spec[1:].split(";")
         if layout[0] == "?" or layout[0][:1] == "!":
