@@ -25,7 +25,7 @@ import pytest
 
 import lazybind
 from lazybind import ir
-from conftest import import_path
+from conftest import import_path, run_c
 
 # Spread over /usr/include: glibc, kernel UAPI, libraries; floats (math.h), strings (sqlite3.h,
 # zlib.h). tcl.h comes from Debian's tcl-dev, which .ci/run installs: a missing header fails.
@@ -310,3 +310,37 @@ def test_parameters_with_comments_still_make_a_macro_call(tmp_path):
     calls = [d.name for d in details[0].declarations if isinstance(d, ir.MacroCall)]
     assert calls == ["LENGTH"]
 
+
+
+# clang poses as another compiler: a header may give it another string, floating constant or
+# address than it gives cc (and cc's address may be a symbol's, which only the linker knows)
+COMPILER_BRANCHES = r"""
+extern int lb_somewhere;
+#ifdef __clang__
+#define WHO "clang"
+#define ESCAPED "a\"b\\c\n\x7f\xff"
+#define HALF 0.25
+#define AT ((void *)16)
+#define LINKED ((void *)64)
+#else
+#define WHO "gcc"
+#define ESCAPED "a\"b\\c\n\x7f\xfe"
+#define HALF 0.5
+#define AT ((void *)32)
+#define LINKED ((void *)&lb_somewhere)
+#endif
+#define SAME "same\xe9\t"
+"""
+
+
+def test_cc_s_strings_floating_constants_and_addresses_win_over_clang_s(tmp_path):
+    (tmp_path / "branches.h").write_text(COMPILER_BRANCHES)
+    found = make_case(str(tmp_path / "branches.h"), tmp_path)
+    assert {"WHO", "ESCAPED", "HALF", "SAME"} <= set(found.constants)  # the oracle sees them
+    assert not wrongly_bound(found), wrongly_bound(found)
+    address = run_c(tmp_path, '#include <stdio.h>\n#include <stdint.h>\n#include "branches.h"\n'
+                    'int main(void) { printf("%ju", (uintmax_t)(uintptr_t)AT); return 0; }',
+                    [f"-I{tmp_path}"])
+    assert found.module.AT == int(address) == 32
+    assert not hasattr(found.module, "LINKED")
+    assert found.skipped["LINKED"] == "a pointer constant other than NULL"

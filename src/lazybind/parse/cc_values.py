@@ -1,10 +1,13 @@
-"""The C compiler's values for integer macros: the system `cc`, or the target's cross compiler.
+"""The C compiler's values for macros: the system `cc`, or the target's cross compiler.
 
 clang poses as an old GCC (`__GNUC__` 4.2), and headers test that: glibc's `__HAVE_FLOAT128` is 0
-for clang and 1 for gcc. The contract says the compiler's answer wins, so every integer macro
-clang evaluated is computed again by the compiler of the target (lazybind.toolchain), and its
-value replaces clang's. The compiler folds each value into an object file that is read, never
-run (lazybind.objdata), so a cross compiler answers for its target the same way `cc` does here.
+for clang and 1 for gcc, and a header may define a string, a floating constant or an address
+under `#ifdef __clang__` too. The contract says the compiler's answer wins, so every macro
+clang evaluated to a plain value (an integer, a floating constant, a string, a wide string, a
+pointer at a fixed address) is computed again by the compiler of the target
+(lazybind.toolchain), and its value replaces clang's. The compiler folds each value into an
+object file that is read, never run (lazybind.objdata), so a cross compiler answers for its
+target the same way `cc` does here.
 """
 
 from __future__ import annotations
@@ -19,19 +22,46 @@ from .. import objdata, toolchain
 _SOURCE_NAME = "lazybind_values.c"
 
 
-def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequence[str]
-                            ) -> Optional[Dict[str, int]]:
-    """{name: value} as the compiler computes them; names it rejects are left out. None without
-    a usable compiler for the target, or headers it cannot compile at all."""
+INTEGER, FLOATING, STRING, WIDE_STRING, POINTER = "ifswp"
+_BYTES = "b"  # a string whose bytes cc gives (one whose STRING row found it differs)
+# a pointer the compiler does not see at a fixed address (a symbol's: only the linker knows it)
+LINKER_ADDRESS = "an address only the linker knows"
+_DIFFERS = "a string other than clang's"
+Wanted = Tuple[str, str, object]  # (name, kind, clang's value)
+
+
+def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Wanted]
+                    ) -> Optional[Dict[str, object]]:
+    """{name: value} as the compiler computes the macros `wanted`, each (name, kind, clang's
+    value): INTEGER an int, FLOATING a float, STRING the bytes (its NUL left out), WIDE_STRING a
+    str, POINTER an int (None for a null pointer, LINKER_ADDRESS for no fixed address). Names it
+    rejects or does not define are left out. None without a usable compiler for the target, or
+    headers it cannot compile at all. A string is compared with clang's bytes by the compiler
+    itself (a table's row, where an object of its own per string would cost more than all the
+    integers); only one that differs is compiled again for its bytes."""
+    values = _compile(main_source, args, list(wanted))
+    differing = [(name, _BYTES, None) for name, value in (values or {}).items() if value is _DIFFERS]
+    if differing:
+        bytes_of = _compile(main_source, args, differing) or {}
+        for name, _, _ in differing:
+            if name in bytes_of:
+                values[name] = bytes_of[name]
+            else:
+                del values[name]
+    return values
+
+
+def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted]
+             ) -> Optional[Dict[str, object]]:
     compiler = _compiler(args)
-    if compiler is None or not names:
+    if compiler is None or not wanted:
         return None
     command, flags = compiler
     with tempfile.TemporaryDirectory(prefix="lazybind-") as work:
         path = os.path.join(work, _SOURCE_NAME)
-        remaining = list(names)
+        remaining = wanted
         for _ in range(3):  # drop the lines the compiler rejects, then try again
-            source, first_line = _program(main_source, remaining)
+            source, by_line = _program(main_source, remaining)
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source)
             try:
@@ -40,12 +70,11 @@ def compiler_integer_values(main_source: str, args: Sequence[str], names: Sequen
                 return None
             if done.returncode == 0:
                 return _read(objdata.read_items(data), remaining)
-            by_line = {first_line + 3 * n: n for n in range(len(remaining))}
             rejected = {n for _, numbers in objdata.error_blocks(done.stderr, _SOURCE_NAME, by_line)
                         for n in numbers}
             if not rejected:
                 return None
-            remaining = [name for number, name in enumerate(remaining) if number not in rejected]
+            remaining = [item for number, item in enumerate(remaining) if number not in rejected]
     return None
 
 
@@ -73,23 +102,60 @@ def _compiler(args: Sequence[str]) -> Optional[Tuple[Tuple[str, ...], List[str]]
     return compiler.command, flags
 
 
-def _program(main_source: str, names: List[str]) -> Tuple[str, int]:
-    """The C file (the headers, then a table of one row per name) and the line of its first row."""
-    head = main_source + objdata.PRELUDE
+# one line of C per kind: a row of the table, or an item of its own (objdata)
+_ROWS = {INTEGER: "__LBK_ROW({n}, ({name}) < 0, ({name}), 0, 0)",
+         # through uintptr_t, as the pointer's width; the third number 1 for a symbol's address
+         POINTER: "__LBK_ROW({n}, 0, (__UINTPTR_TYPE__)({name}), "
+                  "!__builtin_constant_p((__UINTPTR_TYPE__)({name})), 0)",
+         # 1 when the string is not clang's (gcc folds memcmp of two literals)
+         STRING: "__LBK_ROW({n}, sizeof({name}) != sizeof({literal}) ? 1 : "
+                 "__builtin_memcmp({name}, {literal}, sizeof({literal})) != 0, 0, 0, 0)"}
+_ITEMS = {FLOATING: "__LBK_DOUBLE({n}, 0, ({name}))", _BYTES: "__LBK_STRING({n}, {name})",
+          WIDE_STRING: "__LBK_WSTRING({n}, {name})"}
+
+
+def _program(main_source: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int]]:
+    """The C file (the headers, the items, then a table of the rows) and the number of the macro
+    on each line of C."""
     # #ifdef: a macro only clang defines (its headers took another branch) is left out at no
     # cost, where an error would make the compiler run again
-    rows = [f"#ifdef {name}\n__LBK_ROW({number}, ({name}) < 0, ({name}), 0, 0)\n#endif"
-            for number, name in enumerate(names)]
-    lines = objdata.table_lines(0, rows, len(names))
-    return head + "\n".join(lines) + "\n", head.count("\n") + 3
+    items, rows = [], []
+    for number, (name, kind, value) in enumerate(wanted):
+        literal = "".join("\\%03o" % byte for byte in value) if kind == STRING else ""
+        code = (_ITEMS.get(kind) or _ROWS[kind]).format(n=number, name=name, literal=f'"{literal}"')
+        (items if kind in _ITEMS else rows).append((number, code))
+    head = main_source + objdata.PRELUDE
+    table = objdata.table_lines(0, [code for _, code in rows], len(rows))
+    lines = head.rstrip("\n").split("\n")
+    by_line: Dict[int, int] = {}
+    for number, code in items + [(-1, table[0])] + rows + [(-1, table[-1])] if table else items:
+        if number < 0:
+            lines.append(code)
+            continue
+        lines += [f"#ifdef {wanted[number][0]}", code, "#endif"]
+        by_line[len(lines) - 1] = number  # (lines count from 1: the line of `code`)
+    return "\n".join(lines) + "\n", by_line
 
 
-def _read(items: Dict[int, objdata.Item], names: List[str]) -> Dict[str, int]:
-    values = {}
-    for number, name in enumerate(names):
+def _read(items: Dict[int, objdata.Item], wanted: List[Wanted]) -> Dict[str, object]:
+    """{name: value}; a string that is not clang's is _DIFFERS, for its bytes to be asked."""
+    values: Dict[str, object] = {}
+    for number, (name, kind, value) in enumerate(wanted):
         item = items.get(number)
         if item is None:
             continue  # the compiler does not define it
-        negative, bits = item.integers()[:2]
-        values[name] = bits - (1 << 64) if negative else bits
+        if kind == INTEGER:
+            negative, bits = item.integers()[:2]
+            values[name] = bits - (1 << 64) if negative else bits
+        elif kind == POINTER:
+            _, address, elsewhere = item.integers()[:3]
+            values[name] = LINKER_ADDRESS if elsewhere else address or None
+        elif kind == STRING:
+            values[name] = _DIFFERS if item.integers()[0] else value
+        elif kind == FLOATING:
+            values[name] = item.double()[1]
+        elif kind == _BYTES:
+            values[name] = item.payload[:-1]
+        else:
+            values[name] = item.text()
     return values

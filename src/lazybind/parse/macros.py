@@ -6,19 +6,20 @@ initializer: int promotion, unsigned wrap-around, suffixes, casts, sizeof and en
 exactly as the compiler sees them. String and pointer results are read from the probe's cursors
 where they are plain (lazybind.parse.literals); the others take a second probe, since a string
 must initialize an array (to keep its length) and a pointer must be compared with a null pointer.
+The system C compiler then computes every plain value again, and its answer wins (cc_values).
 """
 
 from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, replace
+from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from .. import ir
 from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
-from .cc_values import compiler_integer_values
+from .cc_values import FLOATING, INTEGER, LINKER_ADDRESS, POINTER, STRING, WIDE_STRING, compiler_values
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
 
 PROBE_PREFIX = "__lazybind_probe_"
@@ -177,35 +178,32 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     constants: Dict[str, ir.Constant] = {}
     strings: List[MacroDefinition] = []
     pointers: List[MacroDefinition] = []
-    # cc recomputes the integers in another process while the candidates are read (every probe
-    # of an integer type that clang took as a constant initializer: the integer constants found
-    # below are among them), and clang parses the second probe (the strings and pointers that
-    # are not plain, if any) while the calls are read (the threads only wait on them)
+    integers, others = _typed(first, probe.candidates)
+    # those of the other types cc computes first (a few: strings, pointers to data, floating
+    # constants), so that cc computes them with the integers
+    numbered = list(enumerate(probe.candidates))
+    outcomes = {macro.name: _candidate(first, number, macro, exported)
+                for number, macro in numbered if macro.name in others}
+    wanted = [(name, INTEGER, None) for name in integers] + [
+        (name, _compiler_kind(outcome), outcome.value) for name, outcome in outcomes.items()
+        if isinstance(outcome, ir.Constant) and _compiler_kind(outcome)]
+    # cc computes the values in another process while the integers' candidates are read (the
+    # integer constants found below are among those it was given), and clang parses the second
+    # probe (the strings and pointers that are not plain, if any) while the calls are read (the
+    # threads only wait on them)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        compiler_values = pool.submit(compiler_integer_values, main_source, args,
-                                      _integer_typed(first, probe.candidates))
-        for number, macro in enumerate(probe.candidates):
-            cursor = first.cursors.get(macro.name)
-            # a variable's name is no constant initializer (an error), yet the macro renames it
-            target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
-            if target in exported and target != macro.name:
-                aliases.append(ir.Alias(macro.name, macro.location, target))
-                continue
-            outcome = _outcome(macro, number, cursor, first.errors.get(macro.name))
-            if outcome is _STRING or outcome is _POINTER:  # read here if it is plain enough
-                value = (literals.plain_string if outcome is _STRING else literals.pointer_value)(cursor)
-                if value is literals.UNSURE:
-                    (strings if outcome is _STRING else pointers).append(macro)
-                    continue
-                outcome = (_string_constant if outcome is _STRING else _pointer_constant)(macro, value)
-            if isinstance(outcome, ir.Constant):
+        compiler_values_ = pool.submit(compiler_values, main_source, args, wanted)
+        for number, macro in numbered:
+            outcome = (outcomes[macro.name] if macro.name in outcomes
+                       else _candidate(first, number, macro, exported))
+            if isinstance(outcome, ir.Alias):
+                aliases.append(outcome)
+            elif isinstance(outcome, ir.Constant):
                 constants[macro.name] = outcome
+            elif outcome is _STRING or outcome is _POINTER:  # for the second probe
+                (strings if outcome is _STRING else pointers).append(macro)
             else:
                 skipped.append(outcome)
-        # the integers cc recomputes (a pointer's address, read above, is clang's alone, as in
-        # the second probe)
-        names = [name for name, c in constants.items()
-                 if isinstance(c.value, int) and not isinstance(c.ctype, ir.Pointer)]
         second = pool.submit(_parse_probe, main_path, main_source, args,
                              [(m, "static const char {probe}[] = {macro};") for m in strings]
                              + [(m, "static const unsigned long long {probe} = "
@@ -214,15 +212,49 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                              convert_type)
         second_constants, second_skipped = _strings_and_pointers(_read_probe(second.result()),
                                                                  strings, pointers)
-        _prefer_compiler_values(compiler_values.result(), names, constants, skipped)
+        _prefer_compiler_values(compiler_values_.result(), [name for name, _, _ in wanted],
+                                constants, skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
 
 
-def _integer_typed(probe: "_ProbeResult", candidates: Sequence[MacroDefinition]) -> List[str]:
-    """The candidates whose probe clang took without error, of an integer type."""
-    found = []
+def _candidate(first: "_ProbeResult", number: int, macro: MacroDefinition, exported: AbstractSet[str]):
+    """A candidate's Alias (it renames a declared function or variable), Constant, or Skipped;
+    or _STRING or _POINTER when its value is for the second probe to read."""
+    cursor = first.cursors.get(macro.name)
+    # a variable's name is no constant initializer (an error), yet the macro renames it
+    target = _named_object(cursor) if cursor and _NAME_OR_CALL.match(macro.body) else None
+    if target in exported and target != macro.name:
+        return ir.Alias(macro.name, macro.location, target)
+    outcome = _outcome(macro, number, cursor, first.errors.get(macro.name))
+    if outcome is _STRING or outcome is _POINTER:  # read here if it is plain enough
+        value = (literals.plain_string if outcome is _STRING else literals.pointer_value)(cursor)
+        if value is literals.UNSURE:
+            return outcome
+        outcome = (_string_constant if outcome is _STRING else _pointer_constant)(macro, value)
+    return outcome
+
+
+def _compiler_kind(constant: ir.Constant) -> str:
+    """What cc computes a constant as (cc_values' kinds); "" for a value it is not asked for."""
+    value = constant.value
+    if isinstance(value, float):
+        return FLOATING
+    if isinstance(value, bytes):
+        return STRING
+    if isinstance(value, str):
+        return WIDE_STRING
+    if isinstance(constant.ctype, ir.Pointer):  # an address, or None: a null pointer
+        return POINTER
+    return INTEGER if isinstance(value, int) else ""
+
+
+def _typed(probe: "_ProbeResult", candidates: Sequence[MacroDefinition]) -> Tuple[List[str], Set[str]]:
+    """The candidates whose probe clang took without error: the names of an integer type, and
+    those of a floating type or a pointer to data (a function's is an alias, or an address cc
+    is not asked for)."""
+    integers, others = [], set()
     for macro in candidates:
         cursor = probe.cursors.get(macro.name)
         if cursor is None or macro.name in probe.errors:
@@ -231,10 +263,18 @@ def _integer_typed(probe: "_ProbeResult", candidates: Sequence[MacroDefinition])
         if ctype._kind_id not in _INTEGER_KIND_IDS:
             ctype = ctype.get_canonical()
         if ctype._kind_id in _INTEGER_KIND_IDS:
-            found.append(macro.name)
-    return found
+            integers.append(macro.name)
+        elif ctype._kind_id in _FLOATING_KIND_IDS or (
+                ctype._kind_id == _POINTER_KIND_ID
+                and ctype.get_pointee().get_canonical()._kind_id not in _FUNCTION_KIND_IDS):
+            others.add(macro.name)
+    return integers, others
 
 
+_FLOATING_KIND_IDS = frozenset(kind.value for kind, primitive in _PRIMITIVE_KINDS.items()
+                               if primitive in ("float", "double", "longdouble"))
+_POINTER_KIND_ID = TypeKind.POINTER.value
+_FUNCTION_KIND_IDS = frozenset((TypeKind.FUNCTIONPROTO.value, TypeKind.FUNCTIONNOPROTO.value))
 _INTEGER_KIND_IDS = frozenset(
     kind.value for kind, primitive in _PRIMITIVE_KINDS.items()
     if primitive not in ("void", "float", "double", "longdouble", "int128", "uint128"))
@@ -258,17 +298,29 @@ def _macro_calls(probe: "_ProbeResult", macros: Sequence[MacroDefinition], first
 
 
 def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], skipped) -> None:
-    """Where the system compiler computes an integer macro (one of `names`) differently, its
-    value wins."""
+    """Where the system compiler computes a macro (one of `names`) differently, its value wins."""
     if values is None:
         return  # no usable cc: clang's values stand
     for name in names:
-        constant = constants[name]
-        if name not in values:
+        constant = constants.get(name)
+        if constant is None:
+            continue  # an integer-typed candidate that is no constant (an alias, a skip)
+        value = values.get(name, _ABSENT)
+        if value is _ABSENT or value is LINKER_ADDRESS:
             del constants[name]
-            skipped.append(ir.Skipped(name, constant.location, "the system C compiler rejects it"))
-        elif values[name] != constant.value:
-            constants[name] = ir.Constant(name, constant.location, values[name], constant.ctype)
+            skipped.append(ir.Skipped(name, constant.location, "the system C compiler rejects it"
+                                      if value is _ABSENT else "a pointer constant other than NULL"))
+        elif _differs(value, constant.value):
+            constants[name] = replace(constant, value=value)
+
+
+_ABSENT = object()
+
+
+def _differs(value, other) -> bool:
+    if isinstance(value, float) and isinstance(other, float):
+        return value.hex() != other.hex()  # -0.0 and 0.0 differ; one NaN is another
+    return type(value) is not type(other) or value != other
 
 
 def _strings_and_pointers(probe: "_ProbeResult", strings, pointers):
