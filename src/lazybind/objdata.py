@@ -108,7 +108,7 @@ class Item:
 
 def read_items(data: bytes) -> Dict[int, Union[Item, "Row"]]:
     """Every item and row in an object file's bytes, by id (a row's payload: its four numbers)."""
-    items: Dict[int, Item] = {}
+    items: Dict[int, Union[Item, Row]] = {}
     at = data.find(MARKER)
     while at >= 0:
         head = at + len(MARKER)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import objdata, toolchain
 
@@ -124,20 +124,26 @@ def _program(main_source: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int
         literal = "".join("\\%03o" % byte for byte in value) if kind == STRING else ""
         code = (_ITEMS.get(kind) or _ROWS[kind]).format(n=number, name=name, literal=f'"{literal}"')
         (items if kind in _ITEMS else rows).append((number, code))
-    head = main_source + objdata.PRELUDE
-    table = objdata.table_lines(0, [code for _, code in rows], len(rows))
-    lines = head.rstrip("\n").split("\n")
+    lines = (main_source + objdata.PRELUDE).rstrip("\n").split("\n")
     by_line: Dict[int, int] = {}
-    for number, code in items + [(-1, table[0])] + rows + [(-1, table[-1])] if table else items:
-        if number < 0:
-            lines.append(code)
-            continue
-        lines += [f"#ifdef {wanted[number][0]}", code, "#endif"]
+
+    def add(number: int, code: str) -> None:
+        lines.extend((f"#ifdef {wanted[number][0]}", code, "#endif"))
         by_line[len(lines) - 1] = number  # (lines count from 1: the line of `code`)
+
+    for number, code in items:
+        add(number, code)
+    if rows:
+        opening, *_, closing = objdata.table_lines(0, [code for _, code in rows])
+        lines.append(opening)
+        for number, code in rows:
+            add(number, code)
+        lines.append(closing)
     return "\n".join(lines) + "\n", by_line
 
 
-def _read(items: Dict[int, objdata.Item], wanted: List[Wanted]) -> Dict[str, object]:
+def _read(items: Dict[int, Union[objdata.Item, objdata.Row]], wanted: List[Wanted]
+          ) -> Dict[str, object]:
     """{name: value}; a string that is not clang's is _DIFFERS, for its bytes to be asked."""
     values: Dict[str, object] = {}
     for number, (name, kind, value) in enumerate(wanted):

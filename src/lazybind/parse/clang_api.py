@@ -111,7 +111,7 @@ class TranslationUnit:
         each, instead of walking every cursor the headers declare to find a few (a macro probe
         has tens of thousands: two raw calls each, not cindex's four)."""
         tu = self._tu
-        location, cursor_at = _raw_functions()[:2]
+        location, cursor_at = _cursor_at_functions()
         source = cindex.conf.lib.clang_getFile(tu, os.fspath(path))
         found = []
         for line, column in positions:
@@ -125,7 +125,7 @@ class TranslationUnit:
         each, as a macro probe has thousands."""
         tu = self._tu
         lib = cindex.conf.lib
-        _, _, severity_of, location_of, message_of, category_of, dispose = _raw_functions()
+        severity_of, location_of, message_of, category_of, dispose = _diagnostic_functions()
         positions = Positions()
         found = []
         for number in range(lib.clang_getNumDiagnostics(tu)):
@@ -253,43 +253,43 @@ class Positions:
         return Position(path, line.value, column.value, offset.value)
 
 
+def _own(name: str, restype, *argtypes):
+    """libclang's function `name` with a prototype of lazybind's own: a new function object
+    (cindex's, made for its own objects, is left as it is)."""
+    function = cindex.conf.lib[name]
+    function.argtypes, function.restype = list(argtypes), restype
+    return function
+
+
 @functools.lru_cache(maxsize=None)
 def _position_functions():
-    """Own prototypes of two libclang functions taking a CXFile as a plain pointer (cindex's
-    want a File object, made anew for every read)."""
-    lib = cindex.conf.lib
-    where = lib["clang_getInstantiationLocation"]
-    where.argtypes = [cindex.SourceLocation, ctypes.POINTER(ctypes.c_void_p)] + [
-        ctypes.POINTER(ctypes.c_uint)] * 3
-    where.restype = None
-    file_name = lib["clang_getFileName"]
-    file_name.argtypes = [ctypes.c_void_p]
-    file_name.restype = cindex._CXString
+    """Two libclang functions taking a CXFile as a plain pointer (cindex's want a File object,
+    made anew for every read)."""
+    file_name = _own("clang_getFileName", cindex._CXString, ctypes.c_void_p)
     file_name.errcheck = cindex._CXString.from_result
+    where = _own("clang_getInstantiationLocation", None, cindex.SourceLocation,
+                 ctypes.POINTER(ctypes.c_void_p), *[ctypes.POINTER(ctypes.c_uint)] * 3)
     return where, file_name
 
 
 @functools.lru_cache(maxsize=None)
-def _raw_functions():
-    """Own prototypes of libclang functions taking plain pointers (a CXFile, a CXDiagnostic),
-    where cindex's want an object made for every call or test each result twice for null: (the
-    location at a line and column of a file, the cursor at a location, a diagnostic's severity,
-    location, message, category text, its disposal)."""
-    lib = cindex.conf.lib
-    prototypes = (("clang_getLocation", [cindex.TranslationUnit, ctypes.c_void_p, ctypes.c_uint,
-                                         ctypes.c_uint], cindex.SourceLocation),
-                  ("clang_getCursor", [cindex.TranslationUnit, cindex.SourceLocation], cindex.Cursor),
-                  ("clang_getDiagnosticSeverity", [ctypes.c_void_p], ctypes.c_int),
-                  ("clang_getDiagnosticLocation", [ctypes.c_void_p], cindex.SourceLocation),
-                  ("clang_getDiagnosticSpelling", [ctypes.c_void_p], _String),
-                  ("clang_getDiagnosticCategoryText", [ctypes.c_void_p], _String),
-                  ("clang_disposeDiagnostic", [ctypes.c_void_p], None))
-    functions = []
-    for name, argtypes, restype in prototypes:
-        function = lib[name]
-        function.argtypes, function.restype = argtypes, restype
-        functions.append(function)
-    return tuple(functions)
+def _cursor_at_functions():
+    """(the location at a line and column of a CXFile, the cursor at a location): cindex's want
+    a File object, and test each cursor twice for null."""
+    return (_own("clang_getLocation", cindex.SourceLocation, cindex.TranslationUnit,
+                 ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint),
+            _own("clang_getCursor", cindex.Cursor, cindex.TranslationUnit, cindex.SourceLocation))
+
+
+@functools.lru_cache(maxsize=None)
+def _diagnostic_functions():
+    """(severity, location, message, category text, disposal) of a CXDiagnostic as a plain
+    pointer, where cindex's want a Diagnostic object."""
+    return tuple(_own(name, restype, ctypes.c_void_p) for name, restype in (
+        ("clang_getDiagnosticSeverity", ctypes.c_int),
+        ("clang_getDiagnosticLocation", cindex.SourceLocation),
+        ("clang_getDiagnosticSpelling", _String), ("clang_getDiagnosticCategoryText", _String),
+        ("clang_disposeDiagnostic", None)))
 
 
 class _String(ctypes.Structure):
@@ -301,16 +301,10 @@ class _String(ctypes.Structure):
 
 @functools.lru_cache(maxsize=None)
 def _string_functions():
-    lib = cindex.conf.lib
-    functions = {}
-    for name, argument in (("clang_getCursorSpelling", cindex.Cursor),
-                           ("clang_getTypeSpelling", cindex.Type)):
-        function = functions[name] = lib[name]
-        function.argtypes, function.restype = [argument], _String
-    text, dispose = lib["clang_getCString"], lib["clang_disposeString"]
-    text.argtypes, text.restype = [_String], ctypes.c_char_p
-    dispose.argtypes, dispose.restype = [_String], None
-    return functions["clang_getCursorSpelling"], functions["clang_getTypeSpelling"], text, dispose
+    return (_own("clang_getCursorSpelling", _String, cindex.Cursor),
+            _own("clang_getTypeSpelling", _String, cindex.Type),
+            _own("clang_getCString", ctypes.c_char_p, _String),
+            _own("clang_disposeString", None, _String))
 
 
 def spelling(cursor: Cursor) -> str:

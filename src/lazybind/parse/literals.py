@@ -18,6 +18,7 @@ from typing import Optional, Tuple, Union
 from . import clang_api
 from .clang_api import Cursor, CursorKind, TypeKind
 
+
 class Unsure:
     """What is not read here: the second probe decides (UNSURE, the one instance)."""
 
