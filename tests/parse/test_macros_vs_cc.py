@@ -344,3 +344,34 @@ def test_cc_s_strings_floating_constants_and_addresses_win_over_clang_s(tmp_path
     assert found.module.AT == int(address) == 32
     assert not hasattr(found.module, "LINKED")
     assert found.skipped["LINKED"] == "a pointer constant other than NULL"
+
+
+# cc's value, where it is not clang's, passes the checks clang's passes: as far as C's string
+# functions read (an embedded NUL), nothing from where it is expanded (__FILE__)
+COMPILER_ONLY_FLAWS = r"""
+#ifdef __clang__
+#define NUL_INSIDE "ab"
+#define WIDE_NUL_INSIDE L"ab"
+#define WHERE "here"
+#define WIDE_WHERE L"here"
+#else
+#define NUL_INSIDE "a\0b"
+#define WIDE_NUL_INSIDE L"a\0b"
+#define WHERE __FILE__
+#define _WIDEN(s) L ## s
+#define WIDEN(s) _WIDEN(s)
+#define WIDE_WHERE WIDEN(__FILE__)
+#endif
+"""
+
+
+def test_cc_s_strings_are_refused_for_what_clang_s_would_be(tmp_path):
+    (tmp_path / "flaws.h").write_text(COMPILER_ONLY_FLAWS)
+    found = make_case(str(tmp_path / "flaws.h"), tmp_path)
+    assert found.constants["NUL_INSIDE"] == b"a\0b"  # the oracle: cc's own program
+    assert found.constants["WHERE"].endswith(b".c")
+    assert found.skipped == {
+        "NUL_INSIDE": "a string with an embedded NUL byte",
+        "WIDE_NUL_INSIDE": "a wide string with an embedded NUL",
+        "WHERE": "depends on where it is expanded (__FILE__)",
+        "WIDE_WHERE": "depends on where it is expanded (__FILE__)"}

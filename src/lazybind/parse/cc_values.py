@@ -19,7 +19,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import objdata, toolchain
 
-_SOURCE_NAME = "lazybind_values.c"
+# the file name both probes' code is compiled under (clang's through #line): a string that holds
+# it comes from __FILE__
+PROBE_FILE = "__lazybind_probe__"
+_SOURCE_NAME = f"{PROBE_FILE}.c"
 
 
 INTEGER, FLOATING, STRING, WIDE_STRING, POINTER = "ifswp"

@@ -19,11 +19,11 @@ from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequen
 from .. import ir
 from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
-from .cc_values import FLOATING, INTEGER, LINKER_ADDRESS, POINTER, STRING, WIDE_STRING, compiler_values
+from .cc_values import (FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE, STRING,
+                        WIDE_STRING, compiler_values)
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
 
 PROBE_PREFIX = "__lazybind_probe_"
-_PROBE_FILE = "__lazybind_probe__"
 _LINE_BASE = 1_000_000_000
 _CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
 _VAR_DECL = CursorKind.VAR_DECL.value
@@ -147,12 +147,8 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str])
     if ctype.kind == TypeKind.POINTER:
         literal = literals.string_literal(cursor)
         wide = literals.wide_string(literal) if literal is not None else None
-        if isinstance(wide, str) and _PROBE_FILE in wide:  # mingw-w64's __FILEW__
-            return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__FILE__)")
-        if isinstance(wide, str):
-            return ir.Constant(macro.name, macro.location, wide, ir.Pointer(ir.Primitive("wchar"), True))
         if wide is not None:
-            return ir.Skipped(macro.name, macro.location, wide[0])
+            return _wide_constant(macro, wide)
         # a char pointer other than a literal may be a fixed address (MAKEINTRESOURCEA)
         char = ctype.get_pointee().get_canonical().kind in _CHAR_KINDS
         return _STRING if char and literal is not None else _POINTER
@@ -311,7 +307,22 @@ def _prefer_compiler_values(values, names, constants: Dict[str, ir.Constant], sk
             skipped.append(ir.Skipped(name, constant.location, "the system C compiler rejects it"
                                       if value is _ABSENT else "a pointer constant other than NULL"))
         elif _differs(value, constant.value):
-            constants[name] = replace(constant, value=value)
+            replacement = _with_compiler_value(constant, value)
+            if isinstance(replacement, ir.Skipped):
+                del constants[name]
+                skipped.append(replacement)
+            else:
+                constants[name] = replacement
+
+
+def _with_compiler_value(constant: ir.Constant, value):
+    """`constant` with cc's value, or the Skipped of a string refused as clang's would have been
+    (an embedded NUL, or __FILE__ in it)."""
+    if isinstance(value, bytes):
+        return _string_constant(constant, value)
+    if isinstance(value, str):
+        return _wide_constant(constant, value)
+    return replace(constant, value=value)
 
 
 _ABSENT = object()
@@ -339,17 +350,33 @@ def _strings_and_pointers(probe: "_ProbeResult", strings, pointers):
             [o for o in outcomes if not isinstance(o, ir.Constant)])
 
 
-def _string_constant(macro: MacroDefinition, value: Union[bytes, str, None]):
+def _string_constant(macro: Union[MacroDefinition, ir.Constant], value: Union[bytes, str, None]):
     """A string macro's Constant from its bytes, NULs included, or the Skipped why not (`value`:
-    why it is no string, or None for a char pointer that is no literal)."""
+    why it is no string, or None for a char pointer that is no literal). `macro` gives the name
+    and location: the definition, or the Constant of clang's value that cc's replaces."""
     if not isinstance(value, bytes):
         return ir.Skipped(macro.name, macro.location, value or "a char pointer, not a string literal")
     text = value.partition(b"\0")[0]  # as far as C's string functions read it
     if _PROBE_FILE.encode() in text:
-        return ir.Skipped(macro.name, macro.location, "depends on where it is expanded (__FILE__)")
+        return ir.Skipped(macro.name, macro.location, _FROM_FILE)
     if len(text) != len(value):
         return ir.Skipped(macro.name, macro.location, "a string with an embedded NUL byte")
     return ir.Constant(macro.name, macro.location, value, ir.Pointer(ir.Primitive("char"), True))
+
+
+def _wide_constant(macro: Union[MacroDefinition, ir.Constant], text: Union[str, Tuple[str]]):
+    """A wide string macro's Constant from its text, or the Skipped why not (`text`: (why,) when
+    clang's literal cannot be read exactly)."""
+    if isinstance(text, tuple):
+        return ir.Skipped(macro.name, macro.location, text[0])
+    if _PROBE_FILE in text:  # mingw-w64's __FILEW__
+        return ir.Skipped(macro.name, macro.location, _FROM_FILE)
+    if "\0" in text:  # (cc's text: clang's literal with one is refused by literals.wide_string)
+        return ir.Skipped(macro.name, macro.location, "a wide string with an embedded NUL")
+    return ir.Constant(macro.name, macro.location, text, ir.Pointer(ir.Primitive("wchar"), True))
+
+
+_FROM_FILE = "depends on where it is expanded (__FILE__)"
 
 
 def _pointer_constant(macro: MacroDefinition, value: Optional[int]):
