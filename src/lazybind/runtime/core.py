@@ -101,6 +101,8 @@ class Binding:
         self._pending = []  # records a pointer refers to, to lay out after the current one
         self._lock = _thread.RLock()
         self._types = {}
+        self._params = {}  # type ref -> its ctype as a parameter
+        self._results = {}  # type ref -> its ctype as a result
         self._specs = {}
         self._signatures = {}
         self._libraries = [None] * len(self._library_specs)
@@ -180,9 +182,12 @@ class Binding:
         if signature is None:
             spec = self.spec(ref)
             result, _, params = spec[1:].partition(":")
+            built = self._params
             try:
                 restype = self.result_ctype(int(result))
-                argtypes = tuple([self.param_ctype(int(p)) for p in params.split(",") if p])
+                # (a parameter's type, once built, is looked up here: most are a module's few)
+                argtypes = tuple([built.get(p) or self.param_ctype(p)
+                                  for p in map(int, params.split(","))]) if params else ()
                 kinds = set(map(type, argtypes))
                 kinds.add(type(restype))
                 if not _RECORD_TYPES.isdisjoint(kinds):
@@ -223,9 +228,9 @@ class Binding:
         """`lookup(library, name)` in each library in order; an absence is remembered, so that
         it is looked up once."""
         libraries = self._libraries
-        for number in range(len(libraries)):
+        for number, library in enumerate(libraries):
             try:
-                return lookup(libraries[number] or self.library(number), name)
+                return lookup(library or self.library(number), name)
             except (AttributeError, ValueError):
                 continue
         if not libraries:
@@ -323,7 +328,10 @@ class Binding:
 
     def param_ctype(self, ref):
         """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
-        return self._once(("param", ref), self._param_ctype, ref)
+        value = self._params.get(ref)
+        if value is None:  # (a parameter has a type: never None, unlike a result)
+            value = self._params[ref] = self._param_ctype(ref)
+        return value
 
     def _param_ctype(self, ref):
         spec = self.spec(ref)
@@ -338,7 +346,10 @@ class Binding:
         return self._checked_value_type(self.ctype(ref))
 
     def result_ctype(self, ref):
-        return self._once(("result", ref), self._result_ctype, ref)
+        value = self._results.get(ref, _ABSENT)
+        if value is _ABSENT:
+            value = self._results[ref] = self._result_ctype(ref)
+        return value
 
     def _result_ctype(self, ref):
         spec = self.spec(ref)
