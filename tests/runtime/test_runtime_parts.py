@@ -157,7 +157,13 @@ def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
     reading.MAP_AFTER, mapped.MAP_AFTER = 10 ** 9, 0
     names = [line.split(" ")[0] for line in mapped.section("names")]
     assert len(names) > 1000 and mapped.buffer is not None
-    assert [find(reading, name) for name in names] == [find(mapped, name) for name in names]
+    found = [find(mapped, name) for name in names]
+    assert [find(reading, name) for name in names] == found
+    # every name is found (the last of the longest bucket too), as the INDEX the format gives
+    # it: its rank in code point order
+    rank = {name: index for index, name in enumerate(sorted(names))}
+    assert [entry and entry[0] for entry in found] == [rank[name] for name in names]
+    assert find(mapped, names[0] + "_absent") is None and find(reading, "_absent") is None
     assert reading.buffer is None and isinstance(reading, Data)
     descriptor = reading._descriptor
     os.fstat(descriptor)

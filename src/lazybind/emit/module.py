@@ -134,15 +134,14 @@ def _with_data(head: str, bootstrap: str, tables: Tables) -> str:
     sections = [(f"runtime:{part}", "".join(f"#|{line}\n" for line in source.rstrip("\n").split("\n")))
                 for part, source in runtime_sources()]
     sections += list(tables.sections().items())
-    count = tables.count
     placeholder = " ".join([f"{name}:{','.join(['0' * _NUMBER] * 3)}" for name, _ in sections]
-                           + [f"count:{'0' * _NUMBER}"])
+                           + [tables.numbers(_NUMBER)])
     prefix = head + bootstrap.replace("{runtime_id}", runtime_id)
     offset = len(prefix.replace("{directory}", " " + placeholder).encode("utf-8")) + len(
         _DATA_BANNER.encode("utf-8"))
     line = prefix.count("\n") + _DATA_BANNER.count("\n") + 1
     body, directory = laid_out(sections, offset, line, _NUMBER)
-    directory = f" {directory} count:{count:0{_NUMBER}d}"
+    directory = f" {directory} {tables.numbers(_NUMBER)}"
     return prefix.replace("{directory}", directory) + _DATA_BANNER + body
 
 

@@ -9,7 +9,7 @@ import json
 import textwrap
 import zlib
 from dataclasses import dataclass, replace
-from typing import Dict, Iterable, Iterator, List, Sequence
+from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from .. import ir
 from .. import runtime as rt
@@ -39,7 +39,9 @@ class Tables:
     """The data sections, each exactly as the module holds it: `#:`-prefixed lines."""
 
     count: int  # declarations
-    names: str  # `NAME INDEX KINDREF` lines, grouped by hash bucket
+    longest: int  # the longest bucket's bytes in `names`
+    packing: str  # `DIGITS,INDEX_BITS` of a names line's number
+    names: str  # `NAME NUMBER` lines, grouped by hash bucket
     buckets: str  # fixed width: where each bucket's lines start in `names`
     lines: str  # fixed width: where each declaration's line is in `names`, by index
     specs: str
@@ -67,7 +69,13 @@ class Tables:
         """The sections as the runtime reads them from a module file, here from memory: for
         building the module's types at generation without writing it."""
         text, directory = laid_out(list(self.sections().items()), 0, 1)
-        return rt.Data(None, f"{directory} count:{self.count}", text.encode("utf-8"))
+        return rt.Data(None, f"{directory} {self.numbers()}", text.encode("utf-8"))
+
+    def numbers(self, width: int = 0) -> str:
+        """The directory's numbers that are no section's: `count:N longest:N packing:D,I`."""
+        digits, index_bits = map(int, self.packing.split(","))
+        return (f"count:{self.count:0{width}d} longest:{self.longest:0{width}d} "
+                f"packing:{digits:0{width}d},{index_bits:0{width}d}")
 
     def meta_dict(self) -> Dict[str, object]:
         return json.loads(self.meta[len(_PREFIX):])
@@ -163,9 +171,21 @@ def bucket_of(name: str, buckets: int) -> int:
     return int.from_bytes(name.encode("utf-8", "surrogatepass"), "little") % buckets
 
 
-def _names_sections(names: Sequence[str], kind_refs: Sequence[str]):
-    """(names, buckets, lines): each name's line in the bucket of its hash, the offset where each
-    bucket starts (and where the last ends), and the offset of each name's line by index."""
+def _numbers(kind_refs: Sequence[Tuple[int, int]]) -> Tuple[List[str], str]:
+    """Each declaration's number in its names line (Data.unpack reads it), all of the same
+    width; and the packing: `DIGITS,INDEX_BITS`."""
+    index_bits = max(1, (len(kind_refs) - 1).bit_length())
+    ref_shift = index_bits + rt.KIND_BITS
+    numbers = [ref << ref_shift | kind << index_bits | index
+               for index, (kind, ref) in enumerate(kind_refs)]
+    digits = len(base36(max(numbers, default=0)))
+    return [base36(number, digits) for number in numbers], f"{digits},{index_bits}"
+
+
+def _names_sections(names: Sequence[str], numbers: Sequence[str]):
+    """(names, buckets, lines, longest): each name's line in the bucket of its hash, the offset
+    where each bucket starts (and where the last ends), the offset of each name's line by index,
+    and the longest bucket's bytes."""
     buckets = max(1, len(names) // _NAMES_PER_BUCKET)
     bucket_by_index = [bucket_of(name, buckets) for name in names]
     order = sorted(range(len(names)), key=lambda i: (bucket_by_index[i], i))
@@ -175,14 +195,15 @@ def _names_sections(names: Sequence[str], kind_refs: Sequence[str]):
         while bucket <= bucket_by_index[index]:
             starts[bucket] = offset
             bucket += 1
-        line = f"{names[index]} {base36(index)} {kind_refs[index]}"
+        line = f"{names[index]} {numbers[index]}"
         line_at[index] = offset
         lines.append(line)
         offset += len(_PREFIX) + len(line.encode("utf-8", "surrogatepass")) + 1
     for rest in range(bucket, buckets + 1):
         starts[rest] = offset
     bucket_lines = comment_lines(base36(start, rt.OFFSET_WIDTH) for start in starts)
-    return comment_lines(lines), bucket_lines, fixed_width(line_at, rt.OFFSET_WIDTH)
+    longest = max(end - start for start, end in zip(starts, starts[1:]))
+    return comment_lines(lines), bucket_lines, fixed_width(line_at, rt.OFFSET_WIDTH), longest
 
 
 class _Specs:
@@ -317,8 +338,8 @@ def encode(
     for declaration in decls:
         _check_name(declaration)
     encoder = _Encoder(decls)
-    kind_refs = [base36(_KINDS[type(d)]) + base36(encoder.ref(d)) for d in decls]
-    names, buckets, lines = _names_sections([d.name for d in decls], kind_refs)
+    numbers, packing = _numbers([(_KINDS[type(d)], encoder.ref(d)) for d in decls])
+    names, buckets, lines, longest = _names_sections([d.name for d in decls], numbers)
     files = sorted({d.location.file for d in decls})
     file_index = {f: i for i, f in enumerate(files)}
     locations = [
@@ -334,6 +355,8 @@ def encode(
     }
     return Tables(
         count=len(decls),
+        longest=longest,
+        packing=packing,
         names=names,
         buckets=buckets,
         lines=lines,

@@ -21,21 +21,25 @@ The code the module runs at import is a banner and two functions. Everything els
 lines: the data, in sections. A section is a line `#@NAME` then its lines, each behind a
 two-character prefix (`#|` for runtime source, `#:` for tables). The first function's default
 argument `_at` is the directory: for each section, `NAME:START,END,LINE` (byte offsets of its
-first line and of its end in the file, and the number of its first line), and `count:N`, the
-number of declarations. Numbers are fixed-width, so the directory's own length is known before
-the offsets are. Byte offsets within a section below count from its first line's prefix.
+first line and of its end in the file, and the number of its first line), `count:N`, the
+number of declarations, `longest:N` (see buckets) and `packing:D,I` (see names). Numbers are fixed-width, so the
+directory's own length is known before the offsets are. Byte offsets within a section below
+count from its first line's prefix.
 
 * runtime:PART  the source of each runtime part, `#|`-prefixed; compiled on first need, its
            bytecode cached in __pycache__ when the directory is writable.
-* names    one line per declaration, `NAME INDEX KINDREF`: grouped by hash bucket. INDEX (base
-           36) numbers the declarations in name order (code point order): records (R<index>),
-           aliases, macro calls, `lines`, `locations` and the compiled extension count in it.
-           KINDREF is the kind (one base-36 digit: KIND_* below) then `ref` (base 36): the byte
-           offset of a spec in `specs`, except for an alias (a macro naming a function or
-           variable), whose ref is the INDEX of the declaration it names.
+* names    one line per declaration, `NAME NUMBER`: grouped by hash bucket. NUMBER is the
+           base-36 digits of ref << (I + KIND_BITS) | kind << I | INDEX, zero-padded to D digits
+           (the directory's `packing:D,I`: the fewest for the module's numbers). INDEX numbers the
+           declarations in name order (code point order): records (R<index>), aliases, macro
+           calls, `lines`, `locations` and the compiled extension count in it. The kind is one
+           of KIND_* below; `ref` is the byte offset of a spec in `specs`, except for an alias
+           (a macro naming a function or variable), whose ref is the INDEX of the declaration it
+           names. `lines` follows `names`.
 * buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
            offset in `names` of its first line. A name is in bucket
-           int.from_bytes(UTF-8 name, "little") % B.
+           int.from_bytes(UTF-8 name, "little") % B. The directory's `longest:N` is the byte
+           length of the longest bucket.
 * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
 * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
 * specs    one spec per line, interned (a repeated type is one spec):

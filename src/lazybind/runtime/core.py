@@ -387,7 +387,7 @@ class Binding:
 
     def _record_spec(self, index):
         line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
-        return self.spec(int(line.rpartition(" ")[2][1:], 36))
+        return self.spec(self._data.unpack(int(line.rpartition(" ")[2], 36))[2])
 
 
 # compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every

@@ -12,6 +12,7 @@ FIXED_PER_LINE = 16  # fixed-width values per line of `lines` and `locations`
 OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
 LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
 LINE_BITS = 20
+KIND_BITS = 4  # of a names line's number: ref << (INDEX bits + KIND_BITS) | kind << INDEX bits | INDEX
 
 
 class Data:
@@ -38,9 +39,14 @@ class Data:
             if not hasattr(os, "pread"):
                 self._map()
         buckets = self.where("buckets") or (0, 0)
-        # what `find` needs, at hand: the bucket table's start and size, where names start
+        # what `find` needs, at hand: the bucket table's start and size, where names start, and
+        # the longest bucket's bytes (searched from a bucket's start, the end need not be read)
         self.bucket_start, self.buckets = buckets[0], (buckets[1] - buckets[0]) // 9 - 1
         self.names_start = (self.where("names") or (0,))[0]
+        self.longest = (self.where("longest") or (0,))[0]
+        # a names line's number: its digits, and the bits of the index at its low end
+        self.digits, self.index_bits = self.where("packing") or (0, 0)
+        self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
 
     def where(self, name):
         """(start, end, first line) of a section, from the directory (`_at`), or None: read from
@@ -67,6 +73,11 @@ class Data:
         with _part_lock:
             if self.buffer is None:
                 self.buffer = mmap.mmap(self._descriptor, 0, access=mmap.ACCESS_READ)
+
+    def unpack(self, number):
+        """(index, kind, ref) from a names line's number."""
+        return (number & self.index_mask, number >> self.index_bits & ((1 << KIND_BITS) - 1),
+                number >> self.ref_shift)
 
     def read(self, start, size):
         buffer = self.buffer
@@ -113,22 +124,21 @@ class Data:
 
 
 def find(data, name):
-    """(index, kind, ref) of `name` in the module's tables, or None: its bucket's bounds (each a
-    line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find."""
+    """(index, kind, ref) of `name` in the module's tables, or None: where its bucket starts (a
+    line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find. The
+    search may run past the bucket's end, never past the longest bucket's length: a name is in
+    one line only, and `lines`, after `names`, has no space to match."""
     key = name.encode("utf-8", "surrogatepass")
     if data.buckets <= 0:
         return None
-    at, names, buffer = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2, \
-        data.names_start, data.buffer
-    if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the line
-        start, end = names + int(buffer[at:at + 6], 36), names + int(buffer[at + 9:at + 15], 36)
+    at = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2
+    buffer = data.buffer
+    if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the number
+        start = data.names_start + int(buffer[at:at + 6], 36)
     else:  # the bucket's lines alone, read
-        bounds = data.read(at, 15)
-        first = int(bounds[:6], 36)
-        buffer = data.read(names + first, int(bounds[9:], 36) - first)
-        start, end = 0, len(buffer)
-    found = buffer.find(b"#:" + key + b" ", start, end)
+        buffer, start = data.read(data.names_start + int(data.read(at, 6), 36), data.longest), 0
+    found = buffer.find(b"#:" + key + b" ", start, start + data.longest)
     if found < 0:
         return None
-    index, kind_ref = buffer[found + 3 + len(key):buffer.find(b"\n", found, end)].split(b" ")
-    return int(index, 36), kind_ref[0] - 48, int(kind_ref[1:], 36)  # a kind is one digit
+    at = found + 3 + len(key)
+    return data.unpack(int(buffer[at:at + data.digits], 36))

@@ -218,8 +218,9 @@ class _DataTools:
             return found
         found = []
         for line in self.section("names"):
-            name, index, kind_ref = line.split(" ")
-            found.append((int(index, 36), name, int(kind_ref[:1], 36), int(kind_ref[1:], 36)))
+            name, number = line.split(" ")
+            index, kind, ref = self.unpack(int(number, 36))
+            found.append((index, name, kind, ref))
         found.sort()
         if self.path is None:
             self._entries = found
