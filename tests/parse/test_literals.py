@@ -52,17 +52,16 @@ int main(void) {
 def _inspect(tmp_path, name, text, monkeypatch):
     """The header's declarations, and the macros each second probe was given."""
     (tmp_path / name).write_text(text)
-    second, parse_probe = [], macros._parse_probe
+    probes, parse_probe = [], macros._parse_probe
 
     def recorded(main_path, main_source, args, items, prelude=""):
-        if not prelude:  # the first probe has the function-like macros' placeholders
-            second.append(sorted(m.name for m, _ in items))
+        probes.append(sorted(m.name for m, _ in items))
         return parse_probe(main_path, main_source, args, items, prelude)
 
     monkeypatch.setattr(macros, "_parse_probe", recorded)
     declarations = lazybind.inspect([str(tmp_path / name)])
     constants = {d.name: d.value for d in declarations.declarations if isinstance(d, ir.Constant)}
-    return constants, {s.name: s.reason for s in declarations.skipped}, second
+    return constants, {s.name: s.reason for s in declarations.skipped}, probes[1:]  # the first: all
 
 
 def test_plain_strings_and_addresses_take_no_second_parse(tmp_path, monkeypatch):

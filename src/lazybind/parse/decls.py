@@ -218,14 +218,17 @@ class DeclarationCollector:
         )
 
     def _function_macro(self, name: str, path: str, where, rest: str) -> None:
-        """Keep `#define NAME(a, b) ...` when its parameters are plain names (no `...`): the
-        macro probes find out whether it calls one function with them."""
+        """Keep `#define NAME(a, b) ...` when its parameters are plain names (no `...`) and it
+        has a body, outside the compiler's own headers (whose functions are intrinsics, left
+        out): the macro probes find out whether it calls one function with them."""
         close = rest.find(")")
         params = tuple(p.strip() for p in rest[1:close].split(",")) if close > 0 else ("...",)
         if params == ("",):
             params = ()
         if not all(p.isidentifier() for p in params) or name.startswith("__"):
             return
+        if not rest[close + 1:].strip() or path.startswith(self._builtin_prefixes):
+            return  # no call in it (sal.h's annotations), or one of intrinsics (x86intrin.h's)
         self.function_macros.pop(name, None)
         self.function_macros[name] = MacroDefinition(
             name, ir.Location(self._display(path), where.line, where.column), rest, params)
