@@ -346,6 +346,29 @@ def test_cc_s_strings_floating_constants_and_addresses_win_over_clang_s(tmp_path
     assert found.skipped["LINKED"] == "a pointer constant other than NULL"
 
 
+# what only the second probe reads (a u8"..." string, a pointer clang gives no plain value for)
+# is the compiler's as well
+SECOND_PROBE_BRANCHES = r"""
+#ifdef __clang__
+#define U8TEXT u8"clang"
+#define SHIFTED (&((char *)16)[4])
+#else
+#define U8TEXT u8"gcc"
+#define SHIFTED (&((char *)32)[4])
+#endif
+"""
+
+
+def test_what_the_second_probe_reads_is_cc_s_too(tmp_path):
+    (tmp_path / "second.h").write_text(SECOND_PROBE_BRANCHES)
+    found = make_case(str(tmp_path / "second.h"), tmp_path)
+    text, address = run_c(tmp_path, '#include <stdio.h>\n#include <stdint.h>\n#include "second.h"\n'
+                          'int main(void) { printf("%s %ju", U8TEXT, (uintmax_t)(uintptr_t)SHIFTED); '
+                          'return 0; }', [f"-I{tmp_path}"]).split()
+    assert (found.module.U8TEXT, found.module.SHIFTED) == (text.encode(), int(address)) == (b"gcc", 36)
+    assert not wrongly_bound(found), wrongly_bound(found)
+
+
 # cc's value, where it is not clang's, passes the checks clang's passes: as far as C's string
 # functions read (an embedded NUL), nothing from where it is expanded (__FILE__)
 COMPILER_ONLY_FLAWS = r"""

@@ -210,6 +210,9 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                                                                  strings, pointers)
         _prefer_compiler_values(compiler_values_.result(), [name for name, _, _ in wanted],
                                 constants, skipped)
+    if second_constants:  # (rare: u8"..." strings, pointers clang gives no plain value for)
+        _prefer_compiler_values(*_compiler_values_of(second_constants, main_source, args),
+                                second_constants, second_skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
     return MacroResults(tuple(constants.values()), tuple(skipped), tuple(aliases), tuple(calls))
@@ -230,6 +233,13 @@ def _candidate(first: "_ProbeResult", number: int, macro: MacroDefinition, expor
             return outcome
         outcome = (_string_constant if outcome is _STRING else _pointer_constant)(macro, value)
     return outcome
+
+
+def _compiler_values_of(constants: Dict[str, ir.Constant], main_source: str, args: Sequence[str]):
+    """cc's values of `constants` (compiler_values), and the names it was asked for."""
+    wanted = [(name, _compiler_kind(constant), constant.value) for name, constant in constants.items()
+              if _compiler_kind(constant)]
+    return compiler_values(main_source, args, wanted), [name for name, _, _ in wanted]
 
 
 def _compiler_kind(constant: ir.Constant) -> str:
