@@ -369,6 +369,30 @@ def test_what_the_second_probe_reads_is_cc_s_too(tmp_path):
     assert not wrongly_bound(found), wrongly_bound(found)
 
 
+# an enum's constants are the compiler's too: the same #ifdef __clang__ can give them other values
+ENUM_BRANCHES = r"""
+#ifdef __clang__
+enum colour { RED = 1, GREEN = 2 };
+enum only_clang { ONLY_CLANG = 5 };
+#else
+enum colour { RED = 10, GREEN = RED * 2 };
+#endif
+"""
+
+
+def test_enum_constants_are_cc_s(tmp_path):
+    (tmp_path / "enums.h").write_text(ENUM_BRANCHES)
+    found = make_case(str(tmp_path / "enums.h"), tmp_path)
+    printed = run_c(tmp_path, '#include <stdio.h>\n#include "enums.h"\n'
+                    'int main(void) { printf("%d %d", RED, GREEN); return 0; }', [f"-I{tmp_path}"])
+    assert (found.module.RED, found.module.GREEN) == tuple(map(int, printed.split())) == (10, 20)
+    assert not hasattr(found.module, "ONLY_CLANG")
+    assert found.skipped["ONLY_CLANG"] == "the system C compiler rejects it"
+    (colour,) = [d for d in lazybind.inspect([str(tmp_path / "enums.h")]).declarations
+                 if d.name == "enum_colour"]
+    assert colour.members == (("RED", 10), ("GREEN", 20))
+
+
 # cc's value, where it is not clang's, passes the checks clang's passes: as far as C's string
 # functions read (an embedded NUL), nothing from where it is expanded (__FILE__)
 COMPILER_ONLY_FLAWS = r"""

@@ -76,8 +76,17 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     progress("evaluating the macros")
     elsewhere = {n for n, c in collector.elsewhere.items() if c.kind.name == "FUNCTION_DECL"}
     exported = set(collector.functions) | set(collector.variables) | set(collector.elsewhere)
+    # the enums' constants that no macro hides (a macro would be what cc computes for the name),
+    # but for the compiler's own headers' (intrinsics): clang reads them configured otherwise
+    # than cc does (i686 windows.h: xmmintrin.h's _MM_HINT_*, which gcc's leave out) and an
+    # enumerator cc lacks costs another whole run of it, where a macro costs nothing (#ifdef)
+    enumerators = {n: c for n, c in collector.enum_constants.items()
+                   if n not in collector.macros and n not in collector.intrinsic_enumerators}
+    checked = set(enumerators)
     macro_results = evaluate_macros(probe, main_path, main_source, args, exported,
-                                    set(collector.functions) | elsewhere, collector.convert)
+                                    set(collector.functions) | elsewhere, collector.convert,
+                                    enumerators)
+    collector.use_enumerators(enumerators, checked - set(enumerators))
     collector.complete([a.target for a in macro_results.aliases]
                        + [t for call in macro_results.calls for t in call.targets()])
     collector.elsewhere.clear()

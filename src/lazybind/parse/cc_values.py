@@ -26,6 +26,7 @@ _SOURCE_NAME = f"{PROBE_FILE}.c"
 
 
 INTEGER, FLOATING, STRING, WIDE_STRING, POINTER = "ifswp"
+ENUMERATOR = "e"  # an enum's constant: an integer, and no macro (nothing to test with #ifdef)
 _BYTES = "b"  # a string whose bytes cc gives (one whose STRING row found it differs)
 # a pointer the compiler does not see at a fixed address (a symbol's: only the linker knows it)
 LINKER_ADDRESS = "an address only the linker knows"
@@ -36,7 +37,7 @@ Wanted = Tuple[str, str, object]  # (name, kind, clang's value)
 def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Wanted]
                     ) -> Optional[Dict[str, object]]:
     """{name: value} as the compiler computes the macros `wanted`, each (name, kind, clang's
-    value): INTEGER an int, FLOATING a float, STRING the bytes (its NUL left out), WIDE_STRING a
+    value): INTEGER and ENUMERATOR an int, FLOATING a float, STRING the bytes (its NUL left out), WIDE_STRING a
     str, POINTER an int (None for a null pointer, LINKER_ADDRESS for no fixed address). Names it
     rejects or does not define are left out. None without a usable compiler for the target, or
     headers it cannot compile at all. A string is compared with clang's bytes by the compiler
@@ -106,7 +107,8 @@ def _compiler(args: Sequence[str]) -> Optional[Tuple[Tuple[str, ...], List[str]]
 
 
 # one line of C per kind: a row of the table, or an item of its own (objdata)
-_ROWS = {INTEGER: "__LBK_ROW({n}, ({name}) < 0, ({name}), 0, 0)",
+_INTEGER_ROW = "__LBK_ROW({n}, ({name}) < 0, ({name}), 0, 0)"
+_ROWS = {INTEGER: _INTEGER_ROW, ENUMERATOR: _INTEGER_ROW,
          # through uintptr_t, as the pointer's width; the third number 1 for a symbol's address
          POINTER: "__LBK_ROW({n}, 0, (__UINTPTR_TYPE__)({name}), "
                   "!__builtin_constant_p((__UINTPTR_TYPE__)({name})), 0)",
@@ -131,8 +133,13 @@ def _program(main_source: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int
     by_line: Dict[int, int] = {}
 
     def add(number: int, code: str) -> None:
-        lines.extend((f"#ifdef {wanted[number][0]}", code, "#endif"))
-        by_line[len(lines) - 1] = number  # (lines count from 1: the line of `code`)
+        name, kind, _ = wanted[number]
+        if kind == ENUMERATOR:  # no macro: an enumerator cc does not know is an error
+            lines.append(code)
+            by_line[len(lines)] = number  # (lines count from 1: the line of `code`)
+        else:
+            lines.extend((f"#ifdef {name}", code, "#endif"))
+            by_line[len(lines) - 1] = number
 
     for number, code in items:
         add(number, code)
@@ -153,7 +160,7 @@ def _read(items: Dict[int, Union[objdata.Item, objdata.Row]], wanted: List[Wante
         item = items.get(number)
         if item is None:
             continue  # the compiler does not define it
-        if kind == INTEGER:
+        if kind == INTEGER or kind == ENUMERATOR:
             negative, bits = item.integers()[:2]
             values[name] = bits - (1 << 64) if negative else bits
         elif kind == POINTER:

@@ -64,6 +64,7 @@ class DeclarationCollector:
         self.enums: Dict[str, ir.Enum] = {}
         self.typedefs: Dict[str, ir.Typedef] = {}
         self.enum_constants: Dict[str, ir.Constant] = {}
+        self.intrinsic_enumerators: Set[str] = set()  # those of the compiler's own headers
         self.macros: Dict[str, MacroDefinition] = {}
         self.function_macros: Dict[str, MacroDefinition] = {}
         self.macro_bodies: Dict[str, str] = {}  # every macro read: what follows its name
@@ -302,18 +303,35 @@ class DeclarationCollector:
         name = self._name_tagged(cursor, "enum", None)
         self._record_names[usr] = name
         underlying = self._primitive(cursor.enum_type) or ir.Primitive("int")
+        intrinsic = bool(self._builtin_prefixes) and self._positions.of(cursor).path.startswith(
+            self._builtin_prefixes)
         members = []
         for member in children(cursor):
             if member.kind != CursorKind.ENUM_CONSTANT_DECL:
                 continue
             value = member.enum_value
             members.append((member.spelling, value))
+            if intrinsic:
+                self.intrinsic_enumerators.add(member.spelling)
             ctype = self._primitive(member.type) or ir.Primitive("int")
             self.enum_constants.setdefault(
                 member.spelling, ir.Constant(member.spelling, self.location(member), value, ctype)
             )
         self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members))
         return name
+
+    def use_enumerators(self, values: Dict[str, ir.Constant], left_out: AbstractSet[str]) -> None:
+        """The enums' constants as the C compiler has them: `values` (its values, where another
+        than clang's), none of `left_out` (it has no such constant); in enum_constants and in
+        each enum's members."""
+        for name in left_out:
+            del self.enum_constants[name]
+        self.enum_constants.update(values)
+        for name, enum in self.enums.items():
+            members = tuple((member, self.enum_constants[member].value) for member, _ in enum.members
+                            if member not in left_out)
+            if members != enum.members:
+                self.enums[name] = dataclasses.replace(enum, members=members)
 
     # -- typedefs ------------------------------------------------------------------------------
 

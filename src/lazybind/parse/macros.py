@@ -19,8 +19,8 @@ from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequen
 from .. import ir
 from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
-from .cc_values import (FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE, STRING,
-                        WIDE_STRING, compiler_values)
+from .cc_values import (ENUMERATOR, FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE,
+                        STRING, WIDE_STRING, compiler_values)
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
 
 PROBE_PREFIX = "__lazybind_probe_"
@@ -164,10 +164,14 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str])
 
 def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: Sequence[str],
                     exported: AbstractSet[str] = frozenset(), functions: AbstractSet[str] = frozenset(),
-                    convert_type: Optional[Callable] = None) -> MacroResults:
+                    convert_type: Optional[Callable] = None,
+                    enumerators: Optional[Dict[str, ir.Constant]] = None) -> MacroResults:
     """Constants for the probed macros with a value; `exported` (the declared functions and
     variables) tells which macros merely rename one of them. The probed function-like macros
-    that call one of the declared `functions` become MacroCalls."""
+    that call one of the declared `functions` become MacroCalls. `enumerators`, the enums'
+    constants by name, cc computes with the macros: corrected in place where its value is
+    another, left out (skipped) where it has no such constant."""
+    enumerators = {} if enumerators is None else enumerators
     first = _read_probe(probe.parsed)
     aliases: List[ir.Alias] = []
     skipped: List[ir.Skipped] = list(probe.skipped)
@@ -182,7 +186,8 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                 for number, macro in numbered if macro.name in others}
     wanted = [(name, INTEGER, None) for name in integers] + [
         (name, _compiler_kind(outcome), outcome.value) for name, outcome in outcomes.items()
-        if isinstance(outcome, ir.Constant) and _compiler_kind(outcome)]
+        if isinstance(outcome, ir.Constant) and _compiler_kind(outcome)] + [
+        (name, ENUMERATOR, None) for name in enumerators]
     # cc computes the values in another process while the integers' candidates are read (the
     # integer constants found below are among those it was given), and clang parses the second
     # probe (the strings and pointers that are not plain, if any) while the calls are read (the
@@ -208,8 +213,10 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                              convert_type)
         second_constants, second_skipped = _strings_and_pointers(_read_probe(second.result()),
                                                                  strings, pointers)
-        _prefer_compiler_values(compiler_values_.result(), [name for name, _, _ in wanted],
+        values = compiler_values_.result()
+        _prefer_compiler_values(values, [name for name, kind, _ in wanted if kind != ENUMERATOR],
                                 constants, skipped)
+        _prefer_compiler_values(values, list(enumerators), enumerators, skipped)
     if second_constants:  # (rare: u8"..." strings, pointers clang gives no plain value for)
         _prefer_compiler_values(*_compiler_values_of(second_constants, main_source, args),
                                 second_constants, second_skipped)
