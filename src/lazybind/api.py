@@ -62,18 +62,27 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
                                          types_ready=layouts.types_ready)
         _check_release_pairs(options, declarations)
         libraries = describe_libraries(options.libraries)
+        records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
+        types = _type_layouts(declarations.declarations)
+        names = records.keys() | types.keys()
+        # the early run's word, when it is in and covers the module: what it disputes is refused
+        # before the one encoding (windows.h x86_64 always has some: mingw gcc aligns AVX types
+        # to 16), rather than encoded twice
+        settled = layouts.settled(records)
+        if settled is not None:
+            declarations = _with_refusals(declarations, settled.of(names).disagreements)
         tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
         progress("confirming record layouts with the C compiler")
         data = tables.in_memory()  # both read the same tables (read-only)
-        records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
-        layouts.cover(records, data)
+        layouts.cover(records, data, types)
         # with --target, ctypes here cannot build the layouts
         if not options.target:
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, data)
-        confirmation = layouts.confirmation(data).of(records.keys())
-    if confirmation.disagreements:
-        declarations, tables = _refuse_disputed(declarations, confirmation.disagreements, libraries, options)
+        confirmation = layouts.confirmation(data, types).of(names)
+    if confirmation.disagreements and settled is None:
+        declarations = _with_refusals(declarations, confirmation.disagreements)
+        tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
         if not options.target:
             refused = _refusals(declarations, tables.in_memory())  # the disputed records too, now
     declarations = replace(declarations, layouts=confirmation.note, refused_at_use=refused[0],
@@ -119,15 +128,26 @@ class _Layouts:
         self._confirming = self._pool.submit(_confirm_types, tuple(self._collected.values()),
                                              self._options)
 
-    def cover(self, records: Dict[str, ir.Record], data) -> None:
-        """Have the module's `records` confirmed: by the early run if it had them all."""
-        if self._confirming is None or any(self._collected.get(name) != record
-                                           for name, record in records.items()):
-            self._confirming = self._pool.submit(_confirm_tables, data)
+    def settled(self, records: Dict[str, ir.Record]):
+        """The early run's LayoutConfirmation if it is done and had all the module's `records`
+        (None otherwise: not waited for)."""
+        if self._covers(records) and self._confirming.done():
+            return self._confirming.result()
+        return None
 
-    def confirmation(self, data):
+    def _covers(self, records: Dict[str, ir.Record]) -> bool:
+        return self._confirming is not None and all(
+            self._collected.get(name) == record for name, record in records.items())
+
+    def cover(self, records: Dict[str, ir.Record], data, types: Dict[str, Tuple[int, int]]) -> None:
+        """Have the module's `records` confirmed (and its typedefs and enums, clang's `types`
+        layouts): by the early run if it had all the records."""
+        if not self._covers(records):
+            self._confirming = self._pool.submit(_confirm_tables, data, types)
+
+    def confirmation(self, data, types: Dict[str, Tuple[int, int]]):
         """lazybind.verify.LayoutConfirmation, once the compiler is done."""
-        return self._confirming.result() or _confirm_tables(data)
+        return self._confirming.result() or _confirm_tables(data, types)
 
 
 def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
@@ -141,27 +161,30 @@ def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
         tables = encode(declarations, (), __version__, compile_options(options))
     except InputError:
         return None
-    return _confirm_tables(tables.in_memory())
+    return _confirm_tables(tables.in_memory(), _type_layouts(types))
 
 
-def _confirm_tables(data):
+def _type_layouts(declarations) -> Dict[str, Tuple[int, int]]:
+    """clang's (sizeof, _Alignof) of each typedef and enum of `declarations`, by name."""
+    return {d.name: d.layout for d in declarations if isinstance(d, (ir.Typedef, ir.Enum))}
+
+
+def _confirm_tables(data, types: Dict[str, Tuple[int, int]]):
     from .verify import confirm_layouts
 
-    return confirm_layouts(data, os.getcwd())
+    return confirm_layouts(data, os.getcwd(), types)
 
 
-def _refuse_disputed(declarations: ir.Declarations, disagreements: Dict[str, str], libraries,
-                     options: Options):
-    """A record the C compiler lays out differently from clang is refused at use, the difference
-    its reason: the module never builds a layout in doubt. Returns the declarations and tables."""
-    from .emit import encode
-
-    refused = tuple(replace(d, refused=disagreements[d.name])
-                    if isinstance(d, ir.Record) and d.name in disagreements else d
-                    for d in declarations.declarations)
-    declarations = replace(declarations, declarations=refused)
-    return declarations, encode(declarations, libraries, __version__, compile_options(options),
-                                options.docstrings)
+def _with_refusals(declarations: ir.Declarations, disagreements: Dict[str, str]) -> ir.Declarations:
+    """A record the C compiler lays out differently from clang, or a typedef or enum it sizes
+    otherwise, is refused at use, the difference its reason: the module never builds a layout in
+    doubt."""
+    if not disagreements:
+        return declarations
+    return replace(declarations, declarations=tuple(
+        replace(d, refused=disagreements[d.name])
+        if isinstance(d, (ir.Record, ir.Typedef, ir.Enum)) and d.name in disagreements else d
+        for d in declarations.declarations))
 
 
 def _with_exports(declarations: ir.Declarations, options: Options) -> ir.Declarations:
@@ -224,9 +247,11 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
     if any(s.name == "#error" for s in declarations.skipped):
         skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
-    refused = sum(1 for d in declarations.declarations if isinstance(d, ir.Record) and d.refused)
+    refused = Counter(type(d).__name__.lower() for d in declarations.declarations
+                      if isinstance(d, (ir.Record, ir.Typedef, ir.Enum)) and d.refused)
     if refused:
-        skipped += f"; {refused} records refused at use (the C compiler disagrees with clang)"
+        skipped += "; %s refused at use (the C compiler disagrees with clang)" % ", ".join(
+            f"{refused[k]} {plural[k]}" for k in ("record", "typedef", "enum") if refused[k])
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
     if declarations.refused_at_use:

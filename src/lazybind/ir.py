@@ -142,6 +142,8 @@ class Enum:
     location: Location
     underlying: Primitive
     members: Tuple[Tuple[str, int], ...] = ()
+    refused: str = ""  # why the module must refuse it at use (the C compiler disagrees on its size)
+    layout: Tuple[int, int] = (-1, 0)  # clang's sizeof and _Alignof (-1: none known)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class Typedef:
     location: Location
     target: CType
     align: int = 0  # set when the typedef has an alignment of its own (an aligned attribute)
+    refused: str = ""  # why the module must refuse it at use (the C compiler disagrees on its size)
+    layout: Tuple[int, int] = (-1, 0)  # clang's sizeof and _Alignof (-1: none known)
 
 
 ConstantValue = Union[int, float, bytes, str, None]  # str: a wide string (L"...")

@@ -94,10 +94,10 @@ def _layout_runs(monkeypatch, started=None):
 
     runs, confirm = [], verify.confirm_layouts
 
-    def counted(data, base_dir):
+    def counted(data, base_dir, types):
         if started is not None:
             started.set()
-        confirmation = confirm(data, base_dir)
+        confirmation = confirm(data, base_dir, types)
         runs.append(confirmation.planned)
         return confirmation
 
@@ -194,6 +194,52 @@ int main(void) {
     (size, _), offsets = _record_layout(i686_module, "struct_mixed")
     assert [size, offsets["ld"], offsets["ll"], offsets["d"]] == [int(v) for v in mixed_line.split()]
     assert size == 44  # i386: long double is 12 bytes, long long and double 4-aligned
+
+
+# clang and gcc size a typedef or an enum otherwise (a function taking one by value would be
+# called wrongly)
+DISAGREEING_TYPES = r"""
+#include <stddef.h>
+#ifdef __clang__
+typedef int word;
+enum small { SMALL_ONE = 1 };
+#else
+typedef long word;
+enum small { SMALL_ONE = 1, SMALL_BIG = 0x100000000 };
+#endif
+typedef word *word_pointer;
+size_t strlen(const char *s);
+word strlen_word(word w);
+void free(word *memory);
+struct holds_word { word w; };
+"""
+
+
+def test_a_typedef_or_enum_the_compiler_sizes_otherwise_is_refused_and_what_passes_it(tmp_path):
+    module = import_path(bind_text(tmp_path, "types", DISAGREEING_TYPES, library="c"))
+    sizes = run_c(tmp_path, '#include <stdio.h>\n#include "types.h"\nint main(void) { '
+                  'printf("%zu %zu", sizeof(word), sizeof(enum small)); return 0; }', [f"-I{tmp_path}"])
+    assert sizes.split() == ["8", "8"]  # gcc's (clang's: 4 and 4)
+    for name in ("word", "enum_small", "strlen_word", "struct_holds_word"):
+        with pytest.raises(module.__lazybind__.LayoutError, match="disagree"):
+            getattr(module, name)
+    assert module.free.argtypes == (ctypes.c_void_p,)  # a pointer to it keeps its address
+    assert module.strlen(b"abc") == 3  # the rest is bound as ever
+    assert check_module(str(tmp_path / "types_ffi.py")).mismatches == []
+
+
+def test_disputes_known_before_the_encoding_or_after_give_the_same_module(tmp_path, monkeypatch):
+    import lazybind.api as api
+
+    def waited(layouts, records):  # the early confirmation in before the encoding: refused first
+        return layouts._confirming.result() if layouts._covers(records) else None
+
+    monkeypatch.setattr(api._Layouts, "settled", waited)
+    before = bind_text(tmp_path, "same", DISAGREEING_TYPES).read_bytes()
+    # still running at the encoding: encoded, then refused and encoded again
+    monkeypatch.setattr(api._Layouts, "settled", lambda layouts, records: None)
+    after = bind_text(tmp_path, "same", DISAGREEING_TYPES).read_bytes()
+    assert b"#:X" in before and before == after
 
 
 def test_the_cli_summary_counts_refused_records_and_verbose_names_them(tmp_path):

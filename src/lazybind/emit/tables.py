@@ -229,6 +229,9 @@ class _Specs:
 class _Encoder:
     def __init__(self, declarations: Sequence[ir.Declaration]) -> None:
         self.index = {d.name: i for i, d in enumerate(declarations)}
+        # typedefs and enums refused at use, and the error saying why: what names one is refused
+        self.refused = {d.name: f"{d.name} ({d.location.file}:{d.location.line}): {d.refused}"
+                        for d in declarations if isinstance(d, (ir.Typedef, ir.Enum)) and d.refused}
         self.specs = _Specs()
         self._type_refs: Dict[ir.CType, int] = {}
 
@@ -241,6 +244,8 @@ class _Encoder:
     def _type_spec(self, ctype: ir.CType) -> str:
         if isinstance(ctype, ir.Primitive):
             return "p" + ctype.name
+        if isinstance(ctype, (ir.TypedefRef, ir.EnumRef)) and ctype.name in self.refused:
+            return "X" + self.refused[ctype.name].encode().hex()
         if isinstance(ctype, ir.TypedefRef):
             return self._type_spec(ctype.target)
         if isinstance(ctype, ir.EnumRef):
@@ -266,6 +271,8 @@ class _Encoder:
             return self.type_ref(declaration.type)
         if isinstance(declaration, ir.Variable):
             return self.type_ref(declaration.type)
+        if isinstance(declaration, (ir.Typedef, ir.Enum)) and declaration.refused:
+            return self.specs.intern("X" + self.refused[declaration.name].encode().hex())
         if isinstance(declaration, ir.Typedef):
             if declaration.align:
                 return self.specs.intern(f"A{declaration.align}:{self.type_ref(declaration.target)}")

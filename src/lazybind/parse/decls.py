@@ -317,7 +317,8 @@ class DeclarationCollector:
             self.enum_constants.setdefault(
                 member.spelling, ir.Constant(member.spelling, self.location(member), value, ctype)
             )
-        self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members))
+        self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members),
+                                   layout=(cursor.type.get_size(), cursor.type.get_align()))
         return name
 
     def use_enumerators(self, values: Dict[str, ir.Constant], left_out: AbstractSet[str]) -> None:
@@ -355,7 +356,8 @@ class DeclarationCollector:
             # `typedef struct vring_desc __attribute__((aligned(16))) vring_desc_t`: its own alignment
             align = cursor.type.get_align()
             own = align if align != cursor.underlying_typedef_type.get_canonical().get_align() else 0
-            self.typedefs[name] = ir.Typedef(name, self.location(cursor), target, max(own, 0))
+            self.typedefs[name] = ir.Typedef(name, self.location(cursor), target, max(own, 0),
+                                             layout=(cursor.type.get_size(), align))
         return ref
 
     # -- types ---------------------------------------------------------------------------------

@@ -298,6 +298,8 @@ class Binding:
             return self.record_class(int(spec[1:]))
         if tag == "A":
             return self._aligned(ref, spec)
+        if tag == "X":  # the C compiler and clang disagree on this type: no ctype is right
+            raise _error("LayoutError")(bytes.fromhex(spec[1:]).decode())
         size, align, spelling = spec[1:].split(",")
         return self._unsupported_type(bytes.fromhex(spelling).decode(), int(size), int(align))
 

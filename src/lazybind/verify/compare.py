@@ -147,11 +147,13 @@ _EXPECTED_KIND = {"i": 1, "d": 2, "n": 3, "a": 3}
 
 class Comparer:
     def __init__(self, tables: Tables, planner: Planner, report: Report,
-                 module: Optional[ModuleSide]) -> None:
+                 module: Optional[ModuleSide], types: Optional[Dict[str, Tuple[int, int]]] = None
+                 ) -> None:
         self.tables = tables
         self.planner = planner
         self.report = report
         self.module = module  # None: a foreign target, compared with the tables' own numbers
+        self._types = types or {}  # without a module: clang's (size, alignment) of typedefs, enums
         self._refused: Dict[int, bool] = {}
 
     def mismatch(self, probe: Probe, message: str) -> None:
@@ -273,6 +275,9 @@ class Comparer:
 
     def _t(self, probe, words):
         size = int(words[0])
+        if self.module is None:  # at generation: clang's numbers, from the walk
+            self._clang_type(probe, size, int(words[1]))
+            return
         try:
             ctype = self.module.ctype(probe.data[0])
             module_size = 0 if ctype is None else ctypes.sizeof(ctype)
@@ -289,6 +294,16 @@ class Comparer:
         elif ctype is not None and int(words[1]):
             inexact = self.module.inexact(("aligned", probe.data[0]))
             self._alignment(probe, int(words[1]), ctype, inexact)
+
+    def _clang_type(self, probe, size: int, align: int) -> None:
+        clang_size, clang_align = self._types.get(self.tables.name_at(probe.index), (-1, 0))
+        if clang_size < 0:
+            return  # a variable, or a type clang gave no size
+        self.report.counts["types"] += 1
+        if size != clang_size:
+            self.mismatch(probe, f"C size {size}, module size {clang_size}")
+        elif align and align != clang_align:
+            self.mismatch(probe, f"C alignment {align}, module alignment {clang_align}")
 
     def _value(self, probe):
         name, value = probe.data

@@ -10,7 +10,7 @@ import check.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AbstractSet, Dict, FrozenSet, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Optional, Tuple
 
 from .. import runtime as rt
 from .compare import Comparer
@@ -28,7 +28,8 @@ class LayoutConfirmation:
     compiler: str  # the compiler's label; "" when none could check them
     planned: FrozenSet[str]  # the records given to the compiler (not opaque, with a C name)
     confirmed: FrozenSet[str]  # of those, the records it laid out as clang did
-    disagreements: Dict[str, str]  # record name -> the first difference the compiler found
+    # record, typedef or enum name -> the first difference the compiler found
+    disagreements: Dict[str, str]
 
     @property
     def note(self) -> str:
@@ -41,19 +42,23 @@ class LayoutConfirmation:
             return f"no record layout to confirm ({self.compiler})"
         return f"confirmed by {self.compiler}: {len(self.confirmed)} of {len(self.planned)} records"
 
-    def of(self, records: AbstractSet[str]) -> "LayoutConfirmation":
-        """The same answers for `records` alone (the module's records, of all those confirmed)."""
+    def of(self, names: AbstractSet[str]) -> "LayoutConfirmation":
+        """The same answers for the records, typedefs and enums `names` alone (the module's, of
+        all those confirmed)."""
         return LayoutConfirmation(
-            self.compiler, self.planned & records, self.confirmed & records,
-            {name: why for name, why in self.disagreements.items() if name in records})
+            self.compiler, self.planned & names, self.confirmed & names,
+            {name: why for name, why in self.disagreements.items() if name in names})
 
 
-def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
+def confirm_layouts(data: "rt.Data", base_dir: str,
+                    types: Optional[Dict[str, Tuple[int, int]]] = None) -> LayoutConfirmation:
     """Compile sizeof/_Alignof/offsetof and bitfield probes of every record in the tables
-    (`data`, as emit wrote them) and compare them with the tables' own numbers. Never fails:
-    without a usable compiler, the note says why the layouts are clang's alone."""
+    (`data`, as emit wrote them), and the size and alignment of every typedef, enum and variable,
+    and compare them with the tables' own numbers (a typedef's or enum's: clang's `types`, by
+    name). Never fails: without a usable compiler, the note says why the layouts are clang's
+    alone."""
     tables = Tables(data)
-    planner = Planner(tables, with_types=False, with_values=False)
+    planner = Planner(tables, with_types=True, with_values=False)
     planner.plan()
     try:
         compiler = find_compiler((tables.meta.get("compile") or {}).get("target") or "")
@@ -63,7 +68,7 @@ def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
     except CheckError:
         return LayoutConfirmation("", frozenset(), frozenset(), {})
     report = Report(module="")
-    comparer = Comparer(tables, planner, report, None)
+    comparer = Comparer(tables, planner, report, None, types or {})
     disagreements: Dict[str, str] = {}
     confirmed = set()
     for number, probe in enumerate(planner.probes):
@@ -76,7 +81,8 @@ def confirm_layouts(data: "rt.Data", base_dir: str) -> LayoutConfirmation:
             finding = report.mismatches[-1]
             # the tables compared are clang's numbers: say so, not "module"
             difference = finding.message.replace(", module ", ", clang ")
-            disagreements.setdefault(name, f"{compiler.label} and clang disagree on its layout: "
+            what = "its layout" if probe.kind != "t" else "it"
+            disagreements.setdefault(name, f"{compiler.label} and clang disagree on {what}: "
                                            f"{finding.subject}: {difference}")
         elif probe.kind == "r":
             confirmed.add(name)
