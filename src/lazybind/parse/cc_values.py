@@ -36,13 +36,14 @@ Wanted = Tuple[str, str, object]  # (name, kind, clang's value)
 
 def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Wanted]
                     ) -> Optional[Dict[str, object]]:
-    """{name: value} as the compiler computes the macros `wanted`, each (name, kind, clang's
-    value): INTEGER and ENUMERATOR an int, FLOATING a float, STRING the bytes (its NUL left out), WIDE_STRING a
-    str, POINTER an int (None for a null pointer, LINKER_ADDRESS for no fixed address). Names it
-    rejects or does not define are left out. None without a usable compiler for the target, or
-    headers it cannot compile at all. A string is compared with clang's bytes by the compiler
-    itself (a table's row, where an object of its own per string would cost more than all the
-    integers); only one that differs is compiled again for its bytes."""
+    """{name: value} as the compiler computes the macros (and enumerators) `wanted`, each (name,
+    kind, clang's value): INTEGER and ENUMERATOR an int, FLOATING a float, STRING the bytes (its
+    NUL left out), WIDE_STRING a str, POINTER an int (None for a null pointer, LINKER_ADDRESS for
+    no fixed address). Names it rejects or does not define are left out. None without a usable
+    compiler for the target, or headers it cannot compile at all. A string is compared with
+    clang's bytes by the compiler itself (a table's row, where an object of its own per string
+    would cost more than all the integers); only one that differs is compiled again for its
+    bytes."""
     values = _compile(main_source, args, list(wanted))
     differing = [(name, _BYTES, None) for name, value in (values or {}).items() if value is _DIFFERS]
     if differing:
