@@ -202,9 +202,11 @@ DISAGREEING_TYPES = r"""
 #include <stddef.h>
 #ifdef __clang__
 typedef int word;
+typedef int count;
 enum small { SMALL_ONE = 1 };
 #else
 typedef long word;
+typedef unsigned count;
 enum small { SMALL_ONE = 1, SMALL_BIG = 0x100000000 };
 #endif
 typedef word *word_pointer;
@@ -218,14 +220,26 @@ struct holds_word { word w; };
 def test_a_typedef_or_enum_the_compiler_sizes_otherwise_is_refused_and_what_passes_it(tmp_path):
     module = import_path(bind_text(tmp_path, "types", DISAGREEING_TYPES, library="c"))
     sizes = run_c(tmp_path, '#include <stdio.h>\n#include "types.h"\nint main(void) { '
-                  'printf("%zu %zu", sizeof(word), sizeof(enum small)); return 0; }', [f"-I{tmp_path}"])
-    assert sizes.split() == ["8", "8"]  # gcc's (clang's: 4 and 4)
-    for name in ("word", "enum_small", "strlen_word", "struct_holds_word"):
+                  'printf("%zu %zu %d", sizeof(word), sizeof(enum small), (count)-1 < 0); return 0; }',
+                  [f"-I{tmp_path}"])
+    assert sizes.split() == ["8", "8", "0"]  # gcc's (clang's: 4, 4, and a signed count)
+    for name in ("word", "enum_small", "strlen_word", "struct_holds_word", "count"):
         with pytest.raises(module.__lazybind__.LayoutError, match="disagree"):
             getattr(module, name)
     assert module.free.argtypes == (ctypes.c_void_p,)  # a pointer to it keeps its address
     assert module.strlen(b"abc") == 3  # the rest is bound as ever
     assert check_module(str(tmp_path / "types_ffi.py")).mismatches == []
+
+
+def test_check_sees_a_typedef_of_another_signedness(tmp_path, monkeypatch):
+    import lazybind.api as api
+
+    monkeypatch.setattr(api, "_with_refusals", lambda declarations, disagreements: declarations)
+    bind_text(tmp_path, "unrefused", DISAGREEING_TYPES)  # as a module with clang's types
+    report = check_module(str(tmp_path / "unrefused_ffi.py"))
+    found = {finding.subject: finding.message for finding in report.mismatches}
+    assert found["typedef count"] == "C unsigned, module signed", found
+    assert found["typedef word"] == "C size 8, module size 4", found
 
 
 def test_disputes_known_before_the_encoding_or_after_give_the_same_module(tmp_path, monkeypatch):

@@ -276,7 +276,7 @@ class Comparer:
     def _t(self, probe, words):
         size = int(words[0])
         if self.module is None:  # at generation: clang's numbers, from the walk
-            self._clang_type(probe, size, int(words[1]))
+            self._clang_type(probe, size, int(words[1]), int(words[2]))
             return
         try:
             ctype = self.module.ctype(probe.data[0])
@@ -291,11 +291,13 @@ class Comparer:
         self.report.counts["types"] += 1
         if size != module_size:
             self.mismatch(probe, f"C size {size}, module size {module_size}")
+        elif probe.data[1] is not None and bool(int(words[2])) != (ctype(-1).value < 0):
+            self._signedness(probe, int(words[2]), ctype(-1).value < 0)
         elif ctype is not None and int(words[1]):
             inexact = self.module.inexact(("aligned", probe.data[0]))
             self._alignment(probe, int(words[1]), ctype, inexact)
 
-    def _clang_type(self, probe, size: int, align: int) -> None:
+    def _clang_type(self, probe, size: int, align: int, signed: int) -> None:
         clang_size, clang_align = self._types.get(self.tables.name_at(probe.index), (-1, 0))
         if clang_size < 0:
             return  # a variable, or a type clang gave no size
@@ -304,6 +306,12 @@ class Comparer:
             self.mismatch(probe, f"C size {size}, module size {clang_size}")
         elif align and align != clang_align:
             self.mismatch(probe, f"C alignment {align}, module alignment {clang_align}")
+        elif probe.data[1] is not None and bool(signed) != probe.data[1]:
+            self._signedness(probe, signed, probe.data[1])
+
+    def _signedness(self, probe, c_signed: int, module_signed: bool) -> None:
+        signed = {True: "signed", False: "unsigned"}
+        self.mismatch(probe, f"C {signed[bool(c_signed)]}, module {signed[module_signed]}")
 
     def _value(self, probe):
         name, value = probe.data

@@ -195,9 +195,12 @@ class Planner:
         subject = f"{label} {name}" if label else _display(name)
         # a variable's alignment is the object's, not its type's: only types are compared
         align = f"_Alignof({_display(name)})" if kind != rt.KIND_VARIABLE else "0"
+        # an integer type's signedness too: `typedef unsigned word` has int's size
+        signed = None if kind == rt.KIND_VARIABLE else _signedness(self.tables, spec)
+        test = f"(({_display(name)})-1 < 0)" if signed is not None else "0"
         self.probes.append(Probe("t", index, subject,
-                                  f"__LBK_ROW({{id}}, sizeof({_display(name)}), {align}, 0, 0)",
-                                  (ref,)))
+                                  f"__LBK_ROW({{id}}, sizeof({_display(name)}), {align}, {test}, 0)",
+                                  (ref, signed)))
 
     # constants
 
@@ -242,3 +245,18 @@ def _display(name: str) -> str:
     if name.startswith("enum_"):
         return "enum " + name[5:]
     return name
+
+
+# the integer primitives (spec names) whose spec says whether they are signed (char and wchar_t
+# are what the target makes them)
+_SIGNED = {"schar": True, "uchar": False, "short": True, "ushort": False, "int": True,
+           "uint": False, "long": True, "ulong": False, "longlong": True, "ulonglong": False,
+           "char16": False, "char32": False}
+
+
+def _signedness(tables: Tables, spec: str) -> Optional[bool]:
+    """Whether the integer type of a spec is signed (a typedef with an alignment of its own:
+    its target's); None for any other type."""
+    while spec.startswith("A"):
+        spec = tables.spec(int(spec.partition(":")[2]))
+    return _SIGNED.get(spec[1:]) if spec[:1] == "p" else None

@@ -215,9 +215,9 @@ def _part(probes: List[Tuple[int, Probe]], table: int) -> List[Tuple[str, int]]:
 
 
 def _words(kind: str, item: objdata.Item) -> list:
-    """A probe's numbers as the words compare.py reads: r/t size align, f offset size, b first
-    last count negative, i/a kind value, d kind hex, s/w hex of the bytes (UTF-8 for w), n kind
-    null."""
+    """A probe's numbers as the words compare.py reads: r size align, t size align signed, f
+    offset size, b first last count negative, i/a kind value, d kind hex, s/w hex of the bytes
+    (UTF-8 for w), n kind null."""
     if kind == "b":
         bits = int.from_bytes(item.payload, "little")
         first = (bits & -bits).bit_length() - 1 if bits else -1
@@ -233,4 +233,6 @@ def _words(kind: str, item: objdata.Item) -> list:
         return [a, c - (1 << 64) if b else c]
     if kind == "a":
         return [a, c]
-    return [a, b]  # r, t, f: two numbers; n: kind, null
+    if kind == "t":
+        return [a, b, c]
+    return [a, b]  # r, f: two numbers; n: kind, null
