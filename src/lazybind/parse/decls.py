@@ -303,8 +303,8 @@ class DeclarationCollector:
         name = self._name_tagged(cursor, "enum", None)
         self._record_names[usr] = name
         underlying = self._primitive(cursor.enum_type) or ir.Primitive("int")
-        intrinsic = bool(self._builtin_prefixes) and self._positions.of(cursor).path.startswith(
-            self._builtin_prefixes)
+        path = self._positions.of(cursor).path
+        intrinsic = path.startswith(self._builtin_prefixes)
         members = []
         for member in children(cursor):
             if member.kind != CursorKind.ENUM_CONSTANT_DECL:
@@ -318,8 +318,17 @@ class DeclarationCollector:
                 member.spelling, ir.Constant(member.spelling, self.location(member), value, ctype)
             )
         self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members),
-                                   layout=(cursor.type.get_size(), cursor.type.get_align()))
+                                   layout=self._layout(cursor, path, cursor.type.get_align()))
         return name
+
+    def _layout(self, cursor: Cursor, path: str, align: int) -> Tuple[int, int]:
+        """clang's (sizeof, _Alignof) of a typedef or enum, for the C compiler to confirm; none
+        for the compiler's own headers' (intrinsics): clang reads them configured otherwise than
+        cc (i686 gcc has no xmmintrin.h types in windows.h), and a type cc lacks costs its
+        layout run a second round."""
+        if path.startswith(self._builtin_prefixes):
+            return (-1, 0)
+        return (cursor.type.get_size(), align)
 
     def use_enumerators(self, values: Dict[str, ir.Constant], left_out: AbstractSet[str]) -> None:
         """The enums' constants as the C compiler has them: `values` (its values, where another
@@ -351,13 +360,14 @@ class DeclarationCollector:
             align = cursor.type.get_align()
             if align > self.records[name].align:
                 self.records[name] = dataclasses.replace(self.records[name], align=align)
-        compiler_internal = name.startswith("__builtin_") or not self._positions.of(cursor).path
+        path = self._positions.of(cursor).path
+        compiler_internal = name.startswith("__builtin_") or not path
         if not names_itself and not compiler_internal:
             # `typedef struct vring_desc __attribute__((aligned(16))) vring_desc_t`: its own alignment
             align = cursor.type.get_align()
             own = align if align != cursor.underlying_typedef_type.get_canonical().get_align() else 0
             self.typedefs[name] = ir.Typedef(name, self.location(cursor), target, max(own, 0),
-                                             layout=(cursor.type.get_size(), align))
+                                             layout=self._layout(cursor, path, align))
         return ref
 
     # -- types ---------------------------------------------------------------------------------

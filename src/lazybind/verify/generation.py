@@ -58,7 +58,10 @@ def confirm_layouts(data: "rt.Data", base_dir: str,
     name). Never fails: without a usable compiler, the note says why the layouts are clang's
     alone."""
     tables = Tables(data)
-    planner = Planner(tables, with_types=True, with_values=False)
+    types = types or {}
+    # the typedefs and enums clang gave a size (a variable's is not compared here)
+    planner = Planner(tables, with_types=True, with_values=False,
+                      only_types={name for name, (size, _) in types.items() if size >= 0})
     planner.plan()
     try:
         compiler = find_compiler((tables.meta.get("compile") or {}).get("target") or "")
@@ -68,7 +71,7 @@ def confirm_layouts(data: "rt.Data", base_dir: str,
     except CheckError:
         return LayoutConfirmation("", frozenset(), frozenset(), {})
     report = Report(module="")
-    comparer = Comparer(tables, planner, report, None, types or {})
+    comparer = Comparer(tables, planner, report, None, types)
     disagreements: Dict[str, str] = {}
     confirmed = set()
     for number, probe in enumerate(planner.probes):

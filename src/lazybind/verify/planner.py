@@ -10,7 +10,7 @@ Must not import compare.py, generation.py or check.py.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import AbstractSet, Dict, List, Optional, Tuple
 
 from .. import runtime as rt
 from . import conventions
@@ -22,10 +22,12 @@ from .tables import Record, Tables
 class Planner:
     """Turns the module's tables into probes, and says why it leaves anything out."""
 
-    def __init__(self, tables: Tables, with_types: bool, with_values: bool = True) -> None:
+    def __init__(self, tables: Tables, with_types: bool, with_values: bool = True,
+                 only_types: Optional[AbstractSet[str]] = None) -> None:
         self.tables = tables
         self.with_types = with_types
         self.with_values = with_values
+        self.only_types = only_types  # with types: these names alone (None: all of them)
         self.probes: List[Probe] = []
         self.skipped: List[Finding] = []
         self.refused: List[Finding] = []  # records the module refuses whatever ctypes does
@@ -185,6 +187,8 @@ class Planner:
 
     def _type(self, index: int, kind: int, ref: int) -> None:
         name = self.tables.name_at(index)
+        if self.only_types is not None and name not in self.only_types:
+            return
         spec = self.tables.spec(ref)
         if "@" in name or "." in name:
             self.skip(index, _display(name), "an unnamed type: C has no name for it")
