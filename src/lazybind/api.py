@@ -121,7 +121,8 @@ class _Layouts:
         self._confirming: Optional[Future] = None
 
     def types_ready(self, types: Tuple[ir.Declaration, ...]) -> None:
-        for kind in (ir.Record, ir.Enum, ir.Typedef):  # one per name, as the selection keeps them
+        # one per name, as the selection keeps them
+        for kind in (ir.Record, ir.Enum, ir.Typedef, ir.Variable):
             for declaration in types:
                 if isinstance(declaration, kind):
                     self._collected.setdefault(declaration.name, declaration)
@@ -165,8 +166,10 @@ def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
 
 
 def _type_layouts(declarations) -> Dict[str, Tuple[int, int]]:
-    """clang's (sizeof, _Alignof) of each typedef and enum of `declarations`, by name."""
-    return {d.name: d.layout for d in declarations if isinstance(d, (ir.Typedef, ir.Enum))}
+    """clang's (sizeof, _Alignof) of each typedef, enum and variable (its alignment 0: not
+    compared) of `declarations`, by name."""
+    return {d.name: d.layout for d in declarations
+            if isinstance(d, (ir.Typedef, ir.Enum, ir.Variable))}
 
 
 def _confirm_tables(data, types: Dict[str, Tuple[int, int]]):
@@ -176,15 +179,15 @@ def _confirm_tables(data, types: Dict[str, Tuple[int, int]]):
 
 
 def _with_refusals(declarations: ir.Declarations, disagreements: Dict[str, str]) -> ir.Declarations:
-    """A record the C compiler lays out differently from clang, or a typedef or enum it sizes
-    otherwise, is refused at use, the difference its reason: the module never builds a layout in
-    doubt."""
+    """A record the C compiler lays out differently from clang, or a typedef, enum or variable it
+    sizes otherwise, is refused at use, the difference its reason: the module never builds a
+    layout in doubt."""
     if not disagreements:
         return declarations
     return replace(declarations, declarations=tuple(
         replace(d, refused=disagreements[d.name])
-        if isinstance(d, (ir.Record, ir.Typedef, ir.Enum)) and d.name in disagreements else d
-        for d in declarations.declarations))
+        if isinstance(d, (ir.Record, ir.Typedef, ir.Enum, ir.Variable)) and d.name in disagreements
+        else d for d in declarations.declarations))
 
 
 def _with_exports(declarations: ir.Declarations, options: Options) -> ir.Declarations:
@@ -248,10 +251,11 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     if any(s.name == "#error" for s in declarations.skipped):
         skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
     refused = Counter(type(d).__name__.lower() for d in declarations.declarations
-                      if isinstance(d, (ir.Record, ir.Typedef, ir.Enum)) and d.refused)
+                      if isinstance(d, (ir.Record, ir.Typedef, ir.Enum, ir.Variable)) and d.refused)
     if refused:
         skipped += "; %s refused at use (the C compiler disagrees with clang)" % ", ".join(
-            f"{refused[k]} {plural[k]}" for k in ("record", "typedef", "enum") if refused[k])
+            f"{refused[k]} {plural[k]}" for k in ("record", "typedef", "enum", "variable")
+            if refused[k])
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
     if declarations.refused_at_use:

@@ -118,6 +118,8 @@ class Variable:
     name: str
     location: Location
     type: CType
+    refused: str = ""  # why the module must refuse it at use (the C compiler disagrees on its size)
+    layout: Tuple[int, int] = (-1, 0)  # clang's sizeof, and 0 (an object's alignment is not compared)
 
 
 @dataclass(frozen=True)

@@ -204,10 +204,12 @@ DISAGREEING_TYPES = r"""
 typedef int word;
 typedef int count;
 enum small { SMALL_ONE = 1 };
+extern int tally;
 #else
 typedef long word;
 typedef unsigned count;
 enum small { SMALL_ONE = 1, SMALL_BIG = 0x100000000 };
+extern long tally;
 #endif
 typedef word *word_pointer;
 size_t strlen(const char *s);
@@ -223,7 +225,7 @@ def test_a_typedef_or_enum_the_compiler_sizes_otherwise_is_refused_and_what_pass
                   'printf("%zu %zu %d", sizeof(word), sizeof(enum small), (count)-1 < 0); return 0; }',
                   [f"-I{tmp_path}"])
     assert sizes.split() == ["8", "8", "0"]  # gcc's (clang's: 4, 4, and a signed count)
-    for name in ("word", "enum_small", "strlen_word", "struct_holds_word", "count"):
+    for name in ("word", "enum_small", "strlen_word", "struct_holds_word", "count", "tally"):
         with pytest.raises(module.__lazybind__.LayoutError, match="disagree"):
             getattr(module, name)
     assert module.free.argtypes == (ctypes.c_void_p,)  # a pointer to it keeps its address

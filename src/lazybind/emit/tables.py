@@ -27,6 +27,7 @@ _KINDS = {
 }
 # a function spec's tag: F fixed parameters, V variadic (both the target's C convention), W fixed
 # parameters called stdcall (i686 Windows' WINAPI: WinDLL, WINFUNCTYPE)
+_SIZED = (ir.Typedef, ir.Enum, ir.Variable)  # what the C compiler's size of can refuse
 _FUNCTION_TAGS = {(False, ""): "F", (True, ""): "V", (False, "stdcall"): "W"}
 _PREFIX = "#:"
 _BASE64_LINE = 76
@@ -229,9 +230,10 @@ class _Specs:
 class _Encoder:
     def __init__(self, declarations: Sequence[ir.Declaration]) -> None:
         self.index = {d.name: i for i, d in enumerate(declarations)}
-        # typedefs and enums refused at use, and the error saying why: what names one is refused
+        # typedefs, enums and variables refused at use, and the error saying why: what names such
+        # a type is refused
         self.refused = {d.name: f"{d.name} ({d.location.file}:{d.location.line}): {d.refused}"
-                        for d in declarations if isinstance(d, (ir.Typedef, ir.Enum)) and d.refused}
+                        for d in declarations if isinstance(d, _SIZED) and d.refused}
         self.specs = _Specs()
         self._type_refs: Dict[ir.CType, int] = {}
 
@@ -267,12 +269,10 @@ class _Encoder:
         return f"U{ctype.size},{ctype.align},{ctype.spelling.encode().hex()}"
 
     def ref(self, declaration: ir.Declaration) -> int:
-        if isinstance(declaration, ir.Function):
-            return self.type_ref(declaration.type)
-        if isinstance(declaration, ir.Variable):
-            return self.type_ref(declaration.type)
-        if isinstance(declaration, (ir.Typedef, ir.Enum)) and declaration.refused:
+        if isinstance(declaration, _SIZED) and declaration.refused:
             return self.specs.intern("X" + self.refused[declaration.name].encode().hex())
+        if isinstance(declaration, (ir.Function, ir.Variable)):
+            return self.type_ref(declaration.type)
         if isinstance(declaration, ir.Typedef):
             if declaration.align:
                 return self.specs.intern(f"A{declaration.align}:{self.type_ref(declaration.target)}")

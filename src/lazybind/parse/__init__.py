@@ -69,7 +69,7 @@ def read_declarations(options: Options, progress: Steps = no_progress,
         collector.collect(top, named)
         if types_ready is not None:
             types_ready(tuple([*collector.records.values(), *collector.enums.values(),
-                               *collector.typedefs.values()]))
+                               *collector.typedefs.values(), *collector.variables.values()]))
         probe = probing.result()
     # Line 1 of the main file includes <stddef.h>; header number i is on line i + 2.
     named_paths = [collector.main_inclusions[line] for line in range(2, 2 + len(options.headers))]

@@ -164,7 +164,8 @@ class DeclarationCollector:
         if cursor.storage_class.name == "STATIC":
             self.skip(cursor, name, "static variable: not exported by any library")
             return
-        self.variables[name] = ir.Variable(name, self.location(cursor), self.convert(cursor.type))
+        self.variables[name] = ir.Variable(name, self.location(cursor), self.convert(cursor.type),
+                                           layout=(cursor.type.get_size(), 0))
 
     def _record_declaration(self, cursor: Cursor) -> None:
         self.record_name(cursor)
