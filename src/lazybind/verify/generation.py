@@ -1,8 +1,8 @@
 """What verification does at generation time (called from lazybind.api.render).
 
-`confirm_layouts` compiles the layout probes of every record and compares them with the tables'
-own (clang's) numbers: never failing, it returns a note for the module and the records the
-compiler disputes. `refusals_at_use` builds every record and type with the module's own runtime
+`confirm_layouts` compiles the layout probes of every record (and the size probes of every
+typedef, enum and variable) and compares them with clang's numbers: never failing, it returns a
+note for the module and the names the compiler disputes. `refusals_at_use` builds every record and type with the module's own runtime
 to find what ctypes cannot express here (no generated module is imported from a file). Must not
 import check.py.
 """
@@ -22,13 +22,14 @@ from .tables import Tables
 
 @dataclass(frozen=True)
 class LayoutConfirmation:
-    """What the C compiler said of the record layouts of some tables: per record, so that
-    layouts confirmed early, from the types alone, can be told for the module's final records."""
+    """What the C compiler said of the record layouts (and the typedefs', enums' and variables'
+    sizes) of some tables: per name, so that what was confirmed early, from the types alone, can
+    be told for the module's final declarations."""
 
     compiler: str  # the compiler's label; "" when none could check them
     planned: FrozenSet[str]  # the records given to the compiler (not opaque, with a C name)
     confirmed: FrozenSet[str]  # of those, the records it laid out as clang did
-    # record, typedef or enum name -> the first difference the compiler found
+    # record, typedef, enum or variable name -> the first difference the compiler found
     disagreements: Dict[str, str]
 
     @property
