@@ -16,7 +16,8 @@ from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
 from .cc_values import compiler_accepts
-from .macros import evaluate_macros, macro_reach, probe_macros
+from .macro_text import macro_reach
+from .macros import evaluate_macros, probe_macros
 from .paths import PathDisplay, system_include_dirs
 from .select import select_declarations
 
@@ -58,7 +59,7 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     collector = DeclarationCollector(display, read_file, main_path, builtin_dir, comments)
     top, named = clang_api.children(tu.cursor), _named_only(tu, options, main_path)
     files_read = tuple(tu.files_read())
-    # macros.macro_reach follows the named files' macros into the others' (--scope named): to
+    # macro_text.macro_reach follows the named files' macros into the others' (--scope named): to
     # C++'s `::`, or to a list of values, which clang would fold to its last value
     collector.collect(top, named, macros=True)
     macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())

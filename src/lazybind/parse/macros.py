@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .. import ir
 from . import clang_api, literals, macro_calls
@@ -22,14 +22,12 @@ from .clang_api import CursorKind, TypeKind
 from .cc_values import (ENUMERATOR, FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE,
                         STRING, WIDE_STRING, compiler_values)
 from .decls import MacroDefinition, _PRIMITIVE_KINDS
+from .macro_text import CXX_REASON, LIST_REASON, UNBALANCED, Reach, single_expression, strip_literals
 
 PROBE_PREFIX = "__lazybind_probe_"
 _LINE_BASE = 1_000_000_000
 _CHAR_KINDS = {TypeKind.CHAR_S, TypeKind.CHAR_U}
 _VAR_DECL = CursorKind.VAR_DECL.value
-# Comments are gone from a body (decls._logical_line), so what is left of these is C: a block or
-# statements, which a probe's `(MACRO)` cannot hold and which would spill into the next probe.
-_UNBALANCED = re.compile(r"[{};]")
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,13 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
     candidates: List[MacroDefinition] = []
     skipped: List[ir.Skipped] = []
     for macro in macros:
-        body = _strip_literals(macro.body)
-        if _UNBALANCED.search(body) or not _single_expression(body):
+        body = strip_literals(macro.body)
+        if UNBALANCED.search(body) or not single_expression(body):
             skipped.append(ir.Skipped(macro.name, macro.location, "not an expression"))
         elif macro.name in lists:
-            skipped.append(ir.Skipped(macro.name, macro.location, _LIST_REASON))
+            skipped.append(ir.Skipped(macro.name, macro.location, LIST_REASON))
         elif macro.name in cxx:
-            skipped.append(ir.Skipped(macro.name, macro.location, _CXX_REASON))
+            skipped.append(ir.Skipped(macro.name, macro.location, CXX_REASON))
         else:
             candidates.append(macro)
     function_macros = [m for m in function_macros if m.name not in cxx]
@@ -76,62 +74,6 @@ def probe_macros(main_path: str, main_source: str, args: Sequence[str],
                           + [(m, macro_calls.probe_template(m)) for m in function_macros],
                           prelude=macro_calls.placeholders(function_macros))
     return MacroProbe(tuple(candidates), tuple(function_macros), tuple(skipped), parsed)
-
-
-_CXX_REASON = "not an expression of C: it expands to C++'s `::`"
-_LIST_REASON = "not an expression: it expands to a list of values (`a, b`)"
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-# `::name`, not the colons of an asm statement (`__asm__("" ::: "memory")`, `asm("" :: "r"(x))`)
-_SCOPE = re.compile(r"(?<!:)::(?!:)\s*\w")
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Macros whose expansion, their own body or a macro they name at any depth, holds what no
-    probe may hold (a name shadowed by a parameter counts too: such a macro is left out, not
-    guessed at)."""
-    cxx: AbstractSet[str]  # C++'s scope operator (`::name`)
-    lists: AbstractSet[str]  # a list of values: `#define OBJ_internet OBJ_iana` (`1L,3L,6L,1L`)
-
-
-def macro_reach(names: Iterable[str], body_of: Callable[[str], Optional[str]]) -> Reach:
-    """What the expansions of `names` (macros; `body_of`: None for a name that is no macro) reach.
-    libclang 18 parsing C never returns from `(::` (mingw-w64's yvals.h: `(::f())`), and a
-    probe puts each macro in parentheses. A list is folded by clang's comma operator into its
-    last value, and then rejected by cc as no constant: found here, cc runs once."""
-    words: Dict[str, List[str]] = {}  # the names in each body
-    scoped, lists = [], []  # the macros with `::`, or a top-level comma, in their own bodies
-    waiting = list(names)
-    while waiting:  # the macros `names` reach, each body read once
-        name = waiting.pop()
-        if name not in words:
-            body = body_of(name) or ""
-            if '"' in body or "'" in body:
-                body = _strip_literals(body)
-            if "::" in body and _SCOPE.search(body):
-                scoped.append(name)
-            if "," in body and not _single_expression(body):
-                lists.append(name)
-            named = words[name] = _IDENTIFIER.findall(body)
-            waiting.extend(named)
-    if not scoped and not lists:
-        return Reach(frozenset(), frozenset())
-    users: Dict[str, List[str]] = {}
-    for name, named in words.items():
-        for word in set(named):
-            users.setdefault(word, []).append(name)
-    return Reach(_users_of(scoped, users), _users_of(lists, users))
-
-
-def _users_of(found: List[str], users: Dict[str, List[str]]) -> AbstractSet[str]:
-    """`found` and the macros that name one of them, at any depth."""
-    tainted = set(found)
-    while found:
-        for user in users.get(found.pop(), ()):
-            if user not in tainted:
-                tainted.add(user)
-                found.append(user)
-    return tainted
 
 
 _STRING, _POINTER = "a string", "a pointer"  # read by literals, or by the second probe
@@ -491,23 +433,3 @@ def _read_probe(parsed: _Parsed) -> _ProbeResult:
         if cursor._kind_id == _VAR_DECL and clang_api.spelling(cursor) == f"{PROBE_PREFIX}{number}":
             cursors[macros[number].name] = cursor
     return _ProbeResult(cursors, errors)
-
-
-def _single_expression(text: str) -> bool:
-    """Brackets balance and no comma stands outside them, in a body without its literals
-    (`_strip_literals`): `OBJ_internet,1L` is a list of values (clang would fold it with the
-    comma operator, and cc rejects it as a constant)."""
-    if not _COMMA_OR_BRACKET.search(text):
-        return True  # most bodies: nothing to balance
-    count = 1
-    while count:  # the innermost brackets, and what they hold, out until none is left
-        text, count = _INNERMOST_BRACKETS.subn("", text)
-    return _COMMA_OR_BRACKET.search(text) is None
-
-
-_INNERMOST_BRACKETS = re.compile(r"\([^()\[\]]*\)|\[[^()\[\]]*\]")
-_COMMA_OR_BRACKET = re.compile(r"[,()\[\]]")
-
-
-def _strip_literals(body: str) -> str:
-    return re.sub(r"\"(\\.|[^\"\\])*\"|'(\\.|[^'\\])*'", "", body)
