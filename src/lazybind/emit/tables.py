@@ -230,10 +230,11 @@ class _Specs:
 class _Encoder:
     def __init__(self, declarations: Sequence[ir.Declaration]) -> None:
         self.index = {d.name: i for i, d in enumerate(declarations)}
-        # typedefs, enums and variables refused at use, and the error saying why: what names such
-        # a type is refused
-        self.refused = {d.name: f"{d.name} ({d.location.file}:{d.location.line}): {d.refused}"
-                        for d in declarations if isinstance(d, _SIZED) and d.refused}
+        # the X spec (the error saying why) of each typedef, enum and variable refused at use:
+        # what names such a type is refused
+        self.refused = {
+            d.name: "X" + f"{d.name} ({d.location.file}:{d.location.line}): {d.refused}".encode().hex()
+            for d in declarations if isinstance(d, _SIZED) and d.refused}
         self.specs = _Specs()
         self._type_refs: Dict[ir.CType, int] = {}
 
@@ -247,7 +248,7 @@ class _Encoder:
         if isinstance(ctype, ir.Primitive):
             return "p" + ctype.name
         if isinstance(ctype, (ir.TypedefRef, ir.EnumRef)) and ctype.name in self.refused:
-            return "X" + self.refused[ctype.name].encode().hex()
+            return self.refused[ctype.name]
         if isinstance(ctype, ir.TypedefRef):
             return self._type_spec(ctype.target)
         if isinstance(ctype, ir.EnumRef):
@@ -270,7 +271,7 @@ class _Encoder:
 
     def ref(self, declaration: ir.Declaration) -> int:
         if isinstance(declaration, _SIZED) and declaration.refused:
-            return self.specs.intern("X" + self.refused[declaration.name].encode().hex())
+            return self.specs.intern(self.refused[declaration.name])
         if isinstance(declaration, (ir.Function, ir.Variable)):
             return self.type_ref(declaration.type)
         if isinstance(declaration, ir.Typedef):

@@ -143,8 +143,7 @@ class DeclarationCollector:
         if cursor.storage_class.name == "STATIC":
             self.skip(cursor, name, "static function: not exported by any library")
             return
-        if self._builtin_prefixes and self._positions.of(cursor).path.startswith(
-                self._builtin_prefixes):
+        if self._builtin_prefixes and self._intrinsic(self._positions.of(cursor).path):
             return  # an intrinsic (x86intrin.h's _mm_pause), like the __builtin_ functions
         ftype = ir.strip_typedefs(self.convert(cursor.type))
         if not isinstance(ftype, ir.FunctionType):
@@ -229,7 +228,7 @@ class DeclarationCollector:
             params = ()
         if not all(p.isidentifier() for p in params) or name.startswith("__"):
             return
-        if not rest[close + 1:].strip() or path.startswith(self._builtin_prefixes):
+        if not rest[close + 1:].strip() or self._intrinsic(path):
             return  # no call in it (sal.h's annotations), or one of intrinsics (x86intrin.h's)
         self.function_macros.pop(name, None)
         self.function_macros[name] = MacroDefinition(
@@ -304,8 +303,7 @@ class DeclarationCollector:
         name = self._name_tagged(cursor, "enum", None)
         self._record_names[usr] = name
         underlying = self._primitive(cursor.enum_type) or ir.Primitive("int")
-        path = self._positions.of(cursor).path
-        intrinsic = path.startswith(self._builtin_prefixes)
+        intrinsic = self._intrinsic(self._positions.of(cursor).path)
         members = []
         for member in children(cursor):
             if member.kind != CursorKind.ENUM_CONSTANT_DECL:
@@ -319,15 +317,19 @@ class DeclarationCollector:
                 member.spelling, ir.Constant(member.spelling, self.location(member), value, ctype)
             )
         self.enums[name] = ir.Enum(name, self.location(cursor), underlying, tuple(members),
-                                   layout=self._layout(cursor, path, cursor.type.get_align()))
+                                   layout=self._layout(cursor, intrinsic, cursor.type.get_align()))
         return name
 
-    def _layout(self, cursor: Cursor, path: str, align: int) -> Tuple[int, int]:
+    def _intrinsic(self, path: str) -> bool:
+        """Whether `path` is one of the compiler's own headers (x86intrin.h's intrinsics)."""
+        return path.startswith(self._builtin_prefixes)
+
+    def _layout(self, cursor: Cursor, intrinsic: bool, align: int) -> Tuple[int, int]:
         """clang's (sizeof, _Alignof) of a typedef or enum, for the C compiler to confirm; none
         for the compiler's own headers' (intrinsics): clang reads them configured otherwise than
         cc (i686 gcc has no xmmintrin.h types in windows.h), and a type cc lacks costs its
         layout run a second round."""
-        if path.startswith(self._builtin_prefixes):
+        if intrinsic:
             return (-1, 0)
         return (cursor.type.get_size(), align)
 
@@ -368,7 +370,7 @@ class DeclarationCollector:
             align = cursor.type.get_align()
             own = align if align != cursor.underlying_typedef_type.get_canonical().get_align() else 0
             self.typedefs[name] = ir.Typedef(name, self.location(cursor), target, max(own, 0),
-                                             layout=self._layout(cursor, path, align))
+                                             layout=self._layout(cursor, self._intrinsic(path), align))
         return ref
 
     # -- types ---------------------------------------------------------------------------------

@@ -126,9 +126,8 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     numbered = list(enumerate(probe.candidates))
     outcomes = {macro.name: _candidate(first, number, macro, exported)
                 for number, macro in numbered if macro.name in others}
-    wanted = [(name, INTEGER, None) for name in integers] + [
-        (name, _compiler_kind(outcome), outcome.value) for name, outcome in outcomes.items()
-        if isinstance(outcome, ir.Constant) and _compiler_kind(outcome)] + [
+    wanted = [(name, INTEGER, None) for name in integers] + _asked(
+        {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, ir.Constant)}) + [
         (name, ENUMERATOR, None) for name in enumerators]
     # cc computes the values in another process while the integers' candidates are read (the
     # integer constants found below are among those it was given), and clang parses the second
@@ -186,9 +185,14 @@ def _candidate(first: "_ProbeResult", number: int, macro: MacroDefinition, expor
 
 def _compiler_values_of(constants: Dict[str, ir.Constant], main_source: str, args: Sequence[str]):
     """cc's values of `constants` (compiler_values), and the names it was asked for."""
-    wanted = [(name, _compiler_kind(constant), constant.value) for name, constant in constants.items()
-              if _compiler_kind(constant)]
+    wanted = _asked(constants)
     return compiler_values(main_source, args, wanted), [name for name, _, _ in wanted]
+
+
+def _asked(constants: Dict[str, ir.Constant]) -> List[Tuple[str, str, object]]:
+    """What cc is asked of `constants`: (name, kind, clang's value) of each it computes."""
+    return [(name, _compiler_kind(constant), constant.value) for name, constant in constants.items()
+            if _compiler_kind(constant)]
 
 
 def _compiler_kind(constant: ir.Constant) -> str:
