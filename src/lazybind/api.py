@@ -66,8 +66,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
         types = _type_layouts(declarations.declarations)
         names = records.keys() | types.keys()
         # the early run's word, when it is in and covers the module: what it disputes is refused
-        # before the one encoding (windows.h x86_64 always has some: mingw gcc aligns AVX types
-        # to 16), rather than encoded twice
+        # before the one encoding, rather than encoded twice
         settled = layouts.settled(records)
         if settled is not None:
             declarations = _with_refusals(declarations, settled.of(names).disagreements)
@@ -141,8 +140,8 @@ class _Layouts:
             self._collected.get(name) == record for name, record in records.items())
 
     def cover(self, records: Dict[str, ir.Record], data, types: Dict[str, Tuple[int, int]]) -> None:
-        """Have the module's `records` confirmed (and its typedefs and enums, clang's `types`
-        layouts): by the early run if it had all the records."""
+        """Have the module's `records` confirmed (and its typedefs, enums and variables, clang's
+        `types` layouts): by the early run if it had all the records."""
         if not self._covers(records):
             self._confirming = self._pool.submit(_confirm_tables, data, types)
 
