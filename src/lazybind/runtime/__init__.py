@@ -1,10 +1,10 @@
 """lazybind runtime: what a generated module runs on first use. Standard library only.
 
 A generated module carries the runtime's source in its data section, one section a part: the core,
-data.py (reading the module's tables) and core.py (finding names, functions, variables, constants,
-plain types), then libraries, records,
+data.py (reading the module's tables), core.py (finding names, functions, variables, constants,
+plain types) and libraries.py (opening the libraries a function is looked up in), then records,
 callbacks, variadic, macros, tools, kernel, compiled and abi, and errors (the exception classes,
-loaded before any part but libraries, or on the first error).
+loaded before any other part, or on the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
 core's names and the core calls a part's functions only after loading it. So a program that calls
@@ -89,11 +89,11 @@ With --data-file, OUT.py holds the banner and a stub that runs the first bytes o
 
 from pathlib import Path
 
-PARTS = ("core", "errors", "libraries", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
+PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
 
 
 # the files of a part, in order, where they are more than the part's own
-FILES = {"core": ("data", "core")}
+FILES = {"core": ("data", "core", "libraries")}
 
 
 def part_source(part: str) -> str:

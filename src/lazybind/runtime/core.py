@@ -4,9 +4,9 @@ function, variable, constant or plain type. Standard library only.
 
 The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
 describes the module file this core reads): this core (with data.py before it, which reads the
-module's tables), and errors, libraries, records, callbacks,
-variadic, macros, tools, kernel, compiled and abi, each compiled the first time something needs
-it. A part's functions and Binding methods are looked up at call time; the core
+module's tables, and libraries.py after it, which opens the libraries), and errors, records,
+callbacks, variadic, macros, tools, kernel, compiled and abi, each compiled the first time
+something needs it. A part's functions and Binding methods are looked up at call time; the core
 loads a part before it calls into it (`_need`, or a Binding method the part provides, which
 Binding.__getattr__ finds). Must not import any module but the standard library's, and nothing
 the core can do without (a library needs ctypes; marshal and _thread are there already).
@@ -41,11 +41,11 @@ _load_part = None  # set by the first module's bootstrap (or lazybind/runtime/__
 
 def _need(part):
     """Compile and run a runtime part into this namespace, once per process; the errors part
-    first, as every part but libraries raises or catches them by name."""
+    first, as every other part raises or catches them by name."""
     if part not in _parts:
         with _part_lock:
             if part not in _parts:
-                if part != "libraries" and part != "errors":
+                if part != "errors":
                     _need("errors")
                 exec(_load_part(part), globals())
                 _parts.add(part)
@@ -162,7 +162,6 @@ class Binding:
                 return self._symbol(index, name, lambda library, name: self._bind_compiled(
                     slot, library, name, restype, argtypes, errcheck))
         if tag == "W":  # stdcall (i686 Windows): through WinDLL
-            _need("libraries")
             function = self._symbol(index, name, _stdcall_pointer)
         else:
             function = self._symbol(index, name, _function_pointer)
@@ -248,7 +247,6 @@ class Binding:
             with self._lock:
                 library = self._libraries[number]
                 if library is None:
-                    _need("libraries")
                     library = open_library(self._library_specs[number])
                     if self._data.has("docs") and library is not ctypes.pythonapi:
                         # this CDLL's own function class: its functions' help() shows the header

@@ -1,5 +1,5 @@
 """lazybind runtime, errors: the exception classes a module raises. Runs in the runtime's shared
-namespace (see core.py), loaded before any part but libraries, and by the core on its first
+namespace (see core.py), loaded before any other part, and by the core on its first
 error (`_error`): creating exception classes costs a first use that raises none of them tens of
 microseconds. Standard library only.
 """

@@ -1,8 +1,9 @@
 """lazybind runtime, libraries: finding and opening a module's libraries (the environment
 variable, the name, the soname seen at generation, the usual directories, ctypes.util; on Windows
 the DLL by name, through the safe DLL search), and a stdcall view of a library for i686 Windows'
-WINAPI functions. Runs in the runtime's shared namespace (see core.py), loaded when the first
-library is opened. Standard library only.
+WINAPI functions. The last file of the runtime's core part (see core.py): a function is looked up
+in a library, and a part of its own cost a function's first use another file read (about 50 us).
+Standard library only.
 
 The Windows branches are not run by this project's CI (there is no Windows there): tests drive
 them with substituted loaders (tests/runtime/test_windows_runtime.py).
