@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -52,14 +53,17 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     from .emit.module import render_split
     from .emit.stubs import render_stubs
     from .libraries import describe_libraries
-    from .parse import read_declarations
+    from .parse import headers_ahead, read_declarations
 
     refused: Tuple[Tuple[ir.Skipped, ...], Tuple[ir.Skipped, ...]] = ((), ())
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        layouts = _Layouts(pool, options)
+    # the C compiler's runs (macro values, layouts) include the headers precompiled meanwhile;
+    # the pool's work is done before they are removed
+    ahead = headers_ahead(options)
+    with ahead or contextlib.nullcontext(), ThreadPoolExecutor(max_workers=1) as pool:
+        layouts = _Layouts(pool, options, ahead)
         # the header comments only where they are written: docstrings, stubs
         declarations = read_declarations(options, progress, comments=options.docstrings or options.stubs,
-                                         types_ready=layouts.types_ready)
+                                         types_ready=layouts.types_ready, precompiled=ahead)
         _check_release_pairs(options, declarations)
         libraries = describe_libraries(options.libraries)
         records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
@@ -114,8 +118,8 @@ class _Layouts:
     records came afterwards (--scope named: another file's function a macro names, and the
     types it takes)."""
 
-    def __init__(self, pool: ThreadPoolExecutor, options: Options) -> None:
-        self._pool, self._options = pool, options
+    def __init__(self, pool: ThreadPoolExecutor, options: Options, precompiled=None) -> None:
+        self._pool, self._options, self._precompiled = pool, options, precompiled
         self._collected: Dict[str, ir.Declaration] = {}  # the types as collected, one per name
         self._confirming: Optional[Future] = None
 
@@ -126,7 +130,7 @@ class _Layouts:
                 if isinstance(declaration, kind):
                     self._collected.setdefault(declaration.name, declaration)
         self._confirming = self._pool.submit(_confirm_types, tuple(self._collected.values()),
-                                             self._options)
+                                             self._options, self._precompiled)
 
     def settled(self, records: Dict[str, ir.Record]):
         """The early run's LayoutConfirmation if it is done and had all the module's `records`
@@ -143,14 +147,14 @@ class _Layouts:
         """Have the module's `records` confirmed (and its typedefs, enums and variables, clang's
         `types` layouts): by the early run if it had all the records."""
         if not self._covers(records):
-            self._confirming = self._pool.submit(_confirm_tables, data, types)
+            self._confirming = self._pool.submit(_confirm_tables, data, types, self._precompiled)
 
     def confirmation(self, data, types: Dict[str, Tuple[int, int]]):
         """lazybind.verify.LayoutConfirmation, once the compiler is done."""
-        return self._confirming.result() or _confirm_tables(data, types)
+        return self._confirming.result() or _confirm_tables(data, types, self._precompiled)
 
 
-def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
+def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options, precompiled):
     """The compiler's word on the layouts of the records among `types` (a header's records,
     enums and typedefs, one per name); None when they cannot be encoded (a name no module can
     hold, which the selection may leave out: the module's tables are confirmed instead)."""
@@ -161,7 +165,7 @@ def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options):
         tables = encode(declarations, (), __version__, compile_options(options))
     except InputError:
         return None
-    return _confirm_tables(tables.in_memory(), _type_layouts(types))
+    return _confirm_tables(tables.in_memory(), _type_layouts(types), precompiled)
 
 
 def _type_layouts(declarations) -> Dict[str, Tuple[int, int]]:
@@ -171,10 +175,10 @@ def _type_layouts(declarations) -> Dict[str, Tuple[int, int]]:
             if isinstance(d, (ir.Typedef, ir.Enum, ir.Variable))}
 
 
-def _confirm_tables(data, types: Dict[str, Tuple[int, int]]):
+def _confirm_tables(data, types: Dict[str, Tuple[int, int]], precompiled):
     from .verify import confirm_layouts
 
-    return confirm_layouts(data, os.getcwd(), types)
+    return confirm_layouts(data, os.getcwd(), types, precompiled)
 
 
 def _with_refusals(declarations: ir.Declarations, disagreements: Dict[str, str]) -> ir.Declarations:

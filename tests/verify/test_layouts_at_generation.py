@@ -94,10 +94,10 @@ def _layout_runs(monkeypatch, started=None):
 
     runs, confirm = [], verify.confirm_layouts
 
-    def counted(data, base_dir, types):
+    def counted(data, base_dir, types, precompiled=None):
         if started is not None:
             started.set()
-        confirmation = confirm(data, base_dir, types)
+        confirmation = confirm(data, base_dir, types, precompiled)
         runs.append(confirmation.planned)
         return confirmation
 

@@ -12,10 +12,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from .. import ir, toolchain
 from ..errors import InputError
 from ..options import Options
+from ..precompiled import PrecompiledHeaders
 from ..progress import Steps, no_progress
 from . import clang_api
 from .decls import DeclarationCollector
-from .cc_values import compiler_accepts
+from .cc_values import compiler_accepts, precompiled_headers
 from .macro_text import macro_reach
 from .macros import evaluate_macros, probe_macros
 from .paths import PathDisplay, system_include_dirs
@@ -28,14 +29,15 @@ TypesReady = Callable[[Tuple[ir.Declaration, ...]], None]
 
 
 def read_declarations(options: Options, progress: Steps = no_progress,
-                      comments: bool = True, types_ready: Optional[TypesReady] = None
-                      ) -> ir.Declarations:
+                      comments: bool = True, types_ready: Optional[TypesReady] = None,
+                      precompiled: Optional[PrecompiledHeaders] = None) -> ir.Declarations:
     """Parse the headers named in `options` and return everything they declare, selected and
     ordered as the options ask; the functions' header comments too, unless `comments` is false.
     `progress` is told each step as it starts. `types_ready`, if given, receives the records,
     enums and typedefs as soon as the declarations are collected, before the macros are
     evaluated: a superset of the types the result holds (the selection keeps those in scope), but
-    for a record a macro alone brings in (one of another file's functions it names)."""
+    for a record a macro alone brings in (one of another file's functions it names). The C
+    compiler's runs include the `precompiled` headers if given (`headers_ahead`)."""
     _check_header_names(options.headers)
     progress("parsing with libclang")
     args = compiler_args(options)
@@ -86,7 +88,7 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     checked = set(enumerators)
     macro_results = evaluate_macros(probe, main_path, main_source, args, exported,
                                     set(collector.functions) | elsewhere, collector.convert,
-                                    enumerators)
+                                    enumerators, precompiled)
     collector.use_enumerators(enumerators, checked - set(enumerators))
     collector.complete([a.target for a in macro_results.aliases]
                        + [t for call in macro_results.calls for t in call.targets()])
@@ -109,6 +111,13 @@ def read_declarations(options: Options, progress: Steps = no_progress,
         named_files=named_files,
         files_read=files_read,
     )
+
+
+def headers_ahead(options: Options) -> Optional[PrecompiledHeaders]:
+    """The headers `options` name, being precompiled for their target's C compiler as the
+    generation starts (lazybind.precompiled), for its runs to include; None without one. The
+    caller closes it."""
+    return precompiled_headers(main_file_source(options.headers), compiler_args(options))
 
 
 def _named_targets(results, known):

@@ -18,6 +18,7 @@ import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import objdata, toolchain
+from ..precompiled import PrecompiledHeaders
 
 # the file name both probes' code is compiled under (clang's through #line): a string that holds
 # it comes from __FILE__
@@ -34,8 +35,8 @@ _DIFFERS = "a string other than clang's"
 Wanted = Tuple[str, str, object]  # (name, kind, clang's value)
 
 
-def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Wanted]
-                    ) -> Optional[Dict[str, object]]:
+def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Wanted],
+                    precompiled: Optional[PrecompiledHeaders] = None) -> Optional[Dict[str, object]]:
     """{name: value} as the compiler computes the macros (and enumerators) `wanted`, each (name,
     kind, clang's value): INTEGER and ENUMERATOR an int, FLOATING a float, STRING the bytes (its
     NUL left out), WIDE_STRING a str, POINTER an int (None for a null pointer, LINKER_ADDRESS for
@@ -43,11 +44,12 @@ def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Want
     compiler for the target, or headers it cannot compile at all. A string is compared with
     clang's bytes by the compiler itself (a table's row, where an object of its own per string
     would cost more than all the integers); only one that differs is compiled again for its
-    bytes."""
-    values = _compile(main_source, args, list(wanted))
+    bytes. With `precompiled` (the main source's headers, lazybind.precompiled), the C file
+    includes them."""
+    values = _compile(main_source, args, list(wanted), precompiled)
     differing = [(name, _BYTES, None) for name, value in (values or {}).items() if value is _DIFFERS]
     if differing:
-        bytes_of = _compile(main_source, args, differing) or {}
+        bytes_of = _compile(main_source, args, differing, precompiled) or {}
         for name, _, _ in differing:
             if name in bytes_of:
                 values[name] = bytes_of[name]
@@ -56,17 +58,18 @@ def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Want
     return values
 
 
-def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted]
-             ) -> Optional[Dict[str, object]]:
+def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted],
+             precompiled: Optional[PrecompiledHeaders]) -> Optional[Dict[str, object]]:
     compiler = _compiler(args)
     if compiler is None or not wanted:
         return None
-    command, flags = compiler
+    command, flags = compiler[0].command, compiler[1]
+    head = main_source if precompiled is None else precompiled.head() + "\n"
     with tempfile.TemporaryDirectory(prefix="lazybind-") as work:
         path = os.path.join(work, _SOURCE_NAME)
         remaining = wanted
         for _ in range(3):  # drop the lines the compiler rejects, then try again
-            source, by_line = _program(main_source, remaining)
+            source, by_line = _program(head, remaining)
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source)
             try:
@@ -88,23 +91,30 @@ def compiler_accepts(main_source: str, args: Sequence[str]) -> bool:
     compiler = _compiler(args)
     if compiler is None:
         return False
-    command, flags = compiler
+    command, flags = compiler[0].command, compiler[1]
     done = subprocess.run([*command, "-fsyntax-only", "-x", "c", "-", *flags], input=main_source,
                           capture_output=True, text=True, cwd=os.getcwd())
     return done.returncode == 0
 
 
-def _compiler(args: Sequence[str]) -> Optional[Tuple[Tuple[str, ...], List[str]]]:
-    """The compiler for the target of clang's `args` and the flags to give it (their -I, -D and
-    -isystem); None when there is none."""
+def precompiled_headers(main_source: str, args: Sequence[str]) -> Optional[PrecompiledHeaders]:
+    """The headers `main_source` includes, being precompiled for the compiler of `args`' target
+    with the flags its runs get (None without a compiler); the caller closes it."""
+    compiler = _compiler(args)
+    return None if compiler is None else PrecompiledHeaders(*compiler, main_source)
+
+
+def _compiler(args: Sequence[str]) -> Optional[Tuple[toolchain.Compiler, List[str]]]:
+    """The compiler for the target of clang's `args` and the flags to give it (their -I, -D,
+    -isystem and C standard); None when there is none."""
     target = args[list(args).index("-target") + 1] if "-target" in args else ""
     try:
         compiler = toolchain.find_compiler(target)
     except toolchain.ToolchainError:
         return None
     flags = ["-w", "-iquote", os.getcwd()]
-    flags += [a for a in args if a.startswith(("-I", "-D", "-isystem"))]
-    return compiler.command, flags
+    flags += [a for a in args if a.startswith(("-I", "-D", "-isystem", "-std="))]
+    return compiler, flags
 
 
 # one line of C per kind: a row of the table, or an item of its own (objdata)
@@ -120,9 +130,9 @@ _ITEMS = {FLOATING: "__LBK_DOUBLE({n}, 0, ({name}))", _BYTES: "__LBK_STRING({n},
           WIDE_STRING: "__LBK_WSTRING({n}, {name})"}
 
 
-def _program(main_source: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int]]:
-    """The C file (the headers, the items, then a table of the rows) and the number of the macro
-    on each line of C."""
+def _program(head: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int]]:
+    """The C file (`head`, which includes the headers, then the items, then a table of the rows)
+    and the number of the macro on each line of C."""
     # #ifdef: a macro only clang defines (its headers took another branch) is left out at no
     # cost, where an error would make the compiler run again
     items, rows = [], []
@@ -130,7 +140,7 @@ def _program(main_source: str, wanted: List[Wanted]) -> Tuple[str, Dict[int, int
         literal = "".join("\\%03o" % byte for byte in value) if kind == STRING else ""
         code = (_ITEMS.get(kind) or _ROWS[kind]).format(n=number, name=name, literal=f'"{literal}"')
         (items if kind in _ITEMS else rows).append((number, code))
-    lines = (main_source + objdata.PRELUDE).rstrip("\n").split("\n")
+    lines = (head + objdata.PRELUDE).rstrip("\n").split("\n")
     by_line: Dict[int, int] = {}
 
     def add(number: int, code: str) -> None:

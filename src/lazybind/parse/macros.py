@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .. import ir
+from ..precompiled import PrecompiledHeaders
 from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
 from .cc_values import (ENUMERATOR, FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE,
@@ -107,12 +108,14 @@ def _outcome(macro: MacroDefinition, number: int, cursor, reason: Optional[str])
 def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: Sequence[str],
                     exported: AbstractSet[str] = frozenset(), functions: AbstractSet[str] = frozenset(),
                     convert_type: Optional[Callable] = None,
-                    enumerators: Optional[Dict[str, ir.Constant]] = None) -> MacroResults:
+                    enumerators: Optional[Dict[str, ir.Constant]] = None,
+                    precompiled: Optional[PrecompiledHeaders] = None) -> MacroResults:
     """Constants for the probed macros with a value; `exported` (the declared functions and
     variables) tells which macros merely rename one of them. The probed function-like macros
     that call one of the declared `functions` become MacroCalls. `enumerators`, the enums'
     constants by name, cc computes with the macros: corrected in place where its value is
-    another, left out (skipped) where it has no such constant."""
+    another, left out (skipped) where it has no such constant. cc's runs include the `precompiled`
+    headers, if given."""
     enumerators = {} if enumerators is None else enumerators
     first = _read_probe(probe.parsed)
     aliases: List[ir.Alias] = []
@@ -134,7 +137,7 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
     # probe (the strings and pointers that are not plain, if any) while the calls are read (the
     # threads only wait on them)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        compiler_values_ = pool.submit(compiler_values, main_source, args, wanted)
+        compiler_values_ = pool.submit(compiler_values, main_source, args, wanted, precompiled)
         for number, macro in numbered:
             outcome = (outcomes[macro.name] if macro.name in outcomes
                        else _candidate(first, number, macro, exported))
@@ -159,7 +162,7 @@ def evaluate_macros(probe: MacroProbe, main_path: str, main_source: str, args: S
                                 constants, skipped)
         _prefer_compiler_values(values, list(enumerators), enumerators, skipped)
     if second_constants:  # (rare: u8"..." strings, pointers clang gives no plain value for)
-        _prefer_compiler_values(*_compiler_values_of(second_constants, main_source, args),
+        _prefer_compiler_values(*_compiler_values_of(second_constants, main_source, args, precompiled),
                                 second_constants, second_skipped)
     constants.update(second_constants)
     skipped.extend(second_skipped)
@@ -183,10 +186,11 @@ def _candidate(first: "_ProbeResult", number: int, macro: MacroDefinition, expor
     return outcome
 
 
-def _compiler_values_of(constants: Dict[str, ir.Constant], main_source: str, args: Sequence[str]):
+def _compiler_values_of(constants: Dict[str, ir.Constant], main_source: str, args: Sequence[str],
+                        precompiled: Optional[PrecompiledHeaders]):
     """cc's values of `constants` (compiler_values), and the names it was asked for."""
     wanted = _asked(constants)
-    return compiler_values(main_source, args, wanted), [name for name, _, _ in wanted]
+    return compiler_values(main_source, args, wanted, precompiled), [name for name, _, _ in wanted]
 
 
 def _asked(constants: Dict[str, ir.Constant]) -> List[Tuple[str, str, object]]:

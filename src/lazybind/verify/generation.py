@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Dict, FrozenSet, Optional, Tuple
 
 from .. import runtime as rt
+from ..precompiled import PrecompiledHeaders
 from .compare import Comparer
 from .planner import Planner
 from .program import Program, find_compiler
@@ -52,12 +53,13 @@ class LayoutConfirmation:
 
 
 def confirm_layouts(data: "rt.Data", base_dir: str,
-                    types: Optional[Dict[str, Tuple[int, int]]] = None) -> LayoutConfirmation:
+                    types: Optional[Dict[str, Tuple[int, int]]] = None,
+                    precompiled: Optional[PrecompiledHeaders] = None) -> LayoutConfirmation:
     """Compile sizeof/_Alignof/offsetof and bitfield probes of every record in the tables
     (`data`, as emit wrote them), and the size and alignment of every typedef, enum and variable,
     and compare them with the tables' own numbers (a typedef's or enum's: clang's `types`, by
     name). Never fails: without a usable compiler, the note says why the layouts are clang's
-    alone."""
+    alone. The program includes the `precompiled` headers, if given (the tables' own)."""
     tables = Tables(data)
     types = types or {}
     # the typedefs and enums clang gave a size (a variable's is not compared here)
@@ -68,7 +70,8 @@ def confirm_layouts(data: "rt.Data", base_dir: str,
         compiler = find_compiler((tables.meta.get("compile") or {}).get("target") or "")
         if not planner.probes:
             return LayoutConfirmation(compiler.label, frozenset(), frozenset(), {})
-        outputs, _ = Program(compiler, tables.meta, base_dir).run(planner.probes)
+        outputs, _ = Program(compiler, tables.meta, base_dir,
+                             precompiled=precompiled).run(planner.probes)
     except CheckError:
         return LayoutConfirmation("", frozenset(), frozenset(), {})
     report = Report(module="")

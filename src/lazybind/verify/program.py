@@ -21,9 +21,10 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .. import objdata, toolchain
+from ..precompiled import PrecompiledHeaders
 from ..toolchain import Compiler
 from .report import CheckError
 
@@ -97,8 +98,10 @@ class Program:
     compiler rejects are dropped."""
 
     def __init__(self, compiler: Compiler, meta: dict, module_dir: str,
-                 extra_flags: Sequence[str] = ()) -> None:
+                 extra_flags: Sequence[str] = (), precompiled: Optional[PrecompiledHeaders] = None
+                 ) -> None:
         self.compiler = compiler
+        self.precompiled = precompiled  # the same headers, precompiled (at generation)
         compile_options = meta.get("compile") or {}
         self.headers = [self._header(h, module_dir) for h in compile_options.get("headers") or
                         meta.get("headers") or []]
@@ -130,7 +133,9 @@ class Program:
         every member name they use #undef'd (glibc spells `si_pid` as a macro for
         `_sifields._kill.si_pid`); constants come after the names are restored. In each part,
         the items, then one table of the rows."""
-        out = ["#include <stddef.h>", *self.headers, _PRELUDE]
+        head = ([self.precompiled.head()] if self.precompiled is not None
+                else ["#include <stddef.h>", *self.headers])
+        out = [*head, _PRELUDE]
         lines: List[Tuple[str, int]] = []  # (text, probe number or -1)
         # functions too: `#define VarI8FromInt VarI8FromI4` must not stand for the function
         layout = [(n, p) for n, p in probes if p.kind in "rfbc"]

@@ -1,0 +1,66 @@
+"""The headers precompiled for the C compiler's runs at generation (lazybind.precompiled): both
+runs read the precompiled form, it changes nothing they compute, and nothing of it is left."""
+
+from __future__ import annotations
+
+import tempfile
+
+import lazybind
+from lazybind import objdata, parse
+from lazybind.precompiled import WRAPPER
+
+# a macro and an enumerator gcc computes otherwise than clang, and a record and a typedef whose
+# layouts the compiler confirms: both runs have work that shows in the module
+HEADER = """\
+#include <zlib.h>
+#ifdef __clang__
+#define LB_ANSWER 1
+enum lb_colour { LB_RED = 1 };
+#else
+#define LB_ANSWER 10
+enum lb_colour { LB_RED = 10 };
+#endif
+struct lb_pair { char tag; long long value; };
+typedef struct lb_pair lb_pair_t;
+"""
+
+
+def _generate(tmp_path):
+    header = tmp_path / "lb_pch.h"
+    header.write_text(HEADER)
+    return lazybind.generate([str(header)], library="z")
+
+
+def test_both_compiler_runs_read_the_precompiled_headers(tmp_path, monkeypatch):
+    """gcc's -H marks a precompiled header it reads with `!` (and one it finds invalid for the
+    run's options with `x`): each run's C file must have read it."""
+    runs = []
+    compile_object = objdata.compile_object
+
+    def compile_telling_what_it_reads(command, flags, source_path, timeout=600):
+        done, data = compile_object(command, [*flags, "-H"], source_path, timeout)
+        runs.append((source_path, done.stderr))
+        return done, data
+
+    monkeypatch.setattr(objdata, "compile_object", compile_telling_what_it_reads)
+    _generate(tmp_path)
+    assert {path.rsplit("/", 1)[1] for path, _ in runs} == {
+        "__lazybind_probe__.c", "__lazybind_check__.c"}  # the macro values', the layouts'
+    for path, stderr in runs:
+        read = [line for line in stderr.splitlines() if line.endswith(WRAPPER + ".gch")]
+        assert read and all(line.startswith("! ") for line in read), (path, stderr[:2000])
+
+
+def test_they_change_nothing_the_module_holds(tmp_path, monkeypatch):
+    with_them = _generate(tmp_path)
+    assert "LB_ANSWER" in with_them
+    monkeypatch.setattr(parse, "headers_ahead", lambda options: None)
+    assert _generate(tmp_path) == with_them
+
+
+def test_nothing_is_left_in_the_temporary_directory(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    _generate(tmp_path)
+    assert list(scratch.iterdir()) == []
