@@ -66,18 +66,18 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
                                          types_ready=layouts.types_ready, precompiled=ahead)
         _check_release_pairs(options, declarations)
         libraries = describe_libraries(options.libraries)
-        records = {d.name: d for d in declarations.declarations if isinstance(d, ir.Record)}
+        sized = {d.name: d for d in declarations.declarations if isinstance(d, _SIZED)}
         types = _type_layouts(declarations.declarations)
-        names = records.keys() | types.keys()
+        names = sized.keys()
         # the early run's word, when it is in and covers the module: what it disputes is refused
         # before the one encoding, rather than encoded twice
-        settled = layouts.settled(records)
+        settled = layouts.settled(sized)
         if settled is not None:
             declarations = _with_refusals(declarations, settled.of(names).disagreements)
         tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)
         progress("confirming record layouts with the C compiler")
         data = tables.in_memory()  # both read the same tables (read-only)
-        layouts.cover(records, data, types)
+        layouts.cover(sized, data, types)
         # with --target, ctypes here cannot build the layouts
         if not options.target:
             progress("finding what ctypes cannot express")
@@ -111,12 +111,17 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     return rendered
 
 
+# what the compiler's run confirms: the records' layouts, the others' sizes
+_SIZED = (ir.Record, ir.Typedef, ir.Enum, ir.Variable)
+
+
 class _Layouts:
     """The C compiler's word on the record layouts, asked of the types as soon as the
     declarations are collected: cc works in another process beside the macro steps (windows.h:
     not after its macros' own compiler run). Asked again of the module's tables when one of its
-    records came afterwards (--scope named: another file's function a macro names, and the
-    types it takes)."""
+    records, typedefs, enums or variables came afterwards (--scope named: another file's
+    function a macro names, and the types it takes), or is not as collected (an enum whose
+    constant cc corrected)."""
 
     def __init__(self, pool: ThreadPoolExecutor, options: Options, precompiled=None) -> None:
         self._pool, self._options, self._precompiled = pool, options, precompiled
@@ -125,28 +130,30 @@ class _Layouts:
 
     def types_ready(self, types: Tuple[ir.Declaration, ...]) -> None:
         # one per name, as the selection keeps them
-        for kind in (ir.Record, ir.Enum, ir.Typedef, ir.Variable):
+        for kind in _SIZED:
             for declaration in types:
                 if isinstance(declaration, kind):
                     self._collected.setdefault(declaration.name, declaration)
         self._confirming = self._pool.submit(_confirm_types, tuple(self._collected.values()),
                                              self._options, self._precompiled)
 
-    def settled(self, records: Dict[str, ir.Record]):
-        """The early run's LayoutConfirmation if it is done and had all the module's `records`
-        (None otherwise: not waited for)."""
-        if self._covers(records) and self._confirming.done():
+    def settled(self, sized: Dict[str, ir.Declaration]):
+        """The early run's LayoutConfirmation if it is done and had all the module's `sized`
+        declarations, as they are (None otherwise: not waited for)."""
+        if self._covers(sized) and self._confirming.done():
             return self._confirming.result()
         return None
 
-    def _covers(self, records: Dict[str, ir.Record]) -> bool:
+    def _covers(self, sized: Dict[str, ir.Declaration]) -> bool:
         return self._confirming is not None and all(
-            self._collected.get(name) == record for name, record in records.items())
+            self._collected.get(name) == declaration for name, declaration in sized.items())
 
-    def cover(self, records: Dict[str, ir.Record], data, types: Dict[str, Tuple[int, int]]) -> None:
-        """Have the module's `records` confirmed (and its typedefs, enums and variables, clang's
-        `types` layouts): by the early run if it had all the records."""
-        if not self._covers(records):
+    def cover(self, sized: Dict[str, ir.Declaration], data, types: Dict[str, Tuple[int, int]]
+              ) -> None:
+        """Have the module's `sized` declarations confirmed: the records' layouts, the
+        typedefs', enums' and variables' sizes against clang's `types` layouts; by the early run
+        if it had them all, as they are."""
+        if not self._covers(sized):
             self._confirming = self._pool.submit(_confirm_tables, data, types, self._precompiled)
 
     def confirmation(self, data, types: Dict[str, Tuple[int, int]]):
@@ -189,7 +196,7 @@ def _with_refusals(declarations: ir.Declarations, disagreements: Dict[str, str])
         return declarations
     return replace(declarations, declarations=tuple(
         replace(d, refused=disagreements[d.name])
-        if isinstance(d, (ir.Record, ir.Typedef, ir.Enum, ir.Variable)) and d.name in disagreements
+        if isinstance(d, _SIZED) and d.name in disagreements
         else d for d in declarations.declarations))
 
 
@@ -254,7 +261,7 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     if any(s.name == "#error" for s in declarations.skipped):
         skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
     refused = Counter(type(d).__name__.lower() for d in declarations.declarations
-                      if isinstance(d, (ir.Record, ir.Typedef, ir.Enum, ir.Variable)) and d.refused)
+                      if isinstance(d, _SIZED) and d.refused)
     if refused:
         skipped += "; %s refused at use (the C compiler disagrees with clang)" % ", ".join(
             f"{refused[k]} {plural[k]}" for k in ("record", "typedef", "enum", "variable")

@@ -134,6 +134,32 @@ def test_a_record_a_macro_brings_in_is_confirmed_too(tmp_path, monkeypatch):
     assert module.struct_early.l.offset == 8
 
 
+# a typedef the walk does not see (--scope named) and no record with it: a macro brings in
+# another file's function taking it by value
+BROUGHT_WITH_A_TYPEDEF = r"""
+#include "late_word.h"
+#define use_word late_take
+struct early { char c; long l; };
+"""
+LATE_WORD = r"""
+#ifdef __clang__
+typedef int late_word;
+#else
+typedef long late_word;
+#endif
+long late_take(late_word);
+"""
+
+
+def test_a_typedef_a_macro_brings_in_is_confirmed_too(tmp_path):
+    (tmp_path / "late_word.h").write_text(LATE_WORD)
+    module = import_path(bind_text(tmp_path, "word", BROUGHT_WITH_A_TYPEDEF, scope="named",
+                                   library="c"))
+    for name in ("late_word", "late_take", "use_word"):
+        with pytest.raises(module.__lazybind__.LayoutError, match="late_word: C size 8, clang size 4"):
+            getattr(module, name)
+
+
 def test_check_reports_the_refused_record_and_no_mismatch(disputed):
     report = check_module(disputed)
     assert report.ok, report.text()
