@@ -260,22 +260,33 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
     if any(s.name == "#error" for s in declarations.skipped):
         skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
-    refused = Counter(type(d).__name__.lower() for d in declarations.declarations
-                      if isinstance(d, _SIZED) and d.refused)
-    if refused:
-        skipped += "; %s refused at use (the C compiler disagrees with clang)" % ", ".join(
+    disputed = [d for d in declarations.declarations if isinstance(d, _SIZED) and d.refused]
+    with_them, cannot = _refused_with(disputed, declarations.refused_at_use)
+    if disputed:
+        refused = Counter(type(d).__name__.lower() for d in disputed)
+        skipped += "; %s refused at use (the C compiler disagrees with clang%s)" % (", ".join(
             f"{refused[k]} {plural[k]}" for k in ("record", "typedef", "enum", "variable")
-            if refused[k])
+            if refused[k]), f"; {with_them} more passing them by value" if with_them else "")
     elif declarations.layouts.startswith("clang's"):
         skipped += "; record layouts not confirmed by a C compiler"
-    if declarations.refused_at_use:
-        skipped += f"; {len(declarations.refused_at_use)} refused at use (ctypes cannot express them)"
+    if cannot:
+        skipped += f"; {cannot} refused at use (ctypes cannot express them)"
     if declarations.inexact_at_use:
         skipped += (f"; alignment not expressible on this Python: "
                     f"{len(declarations.inexact_at_use)}")
     if declarations.exports:
         skipped += f"; {declarations.exports}"
     return (held or "nothing declared") + skipped + (_coverage(coverage) if coverage is not None else "")
+
+
+def _refused_with(disputed, refused_at_use) -> Tuple[int, int]:
+    """Of what the module refuses at use (`refused_at_use`), how many are refused because they
+    take, give or hold one of the `disputed` declarations by value (their reason is its own),
+    and how many because ctypes cannot express them; the disputed themselves are neither."""
+    names, reasons = {d.name for d in disputed}, [d.refused for d in disputed]
+    others = [s for s in refused_at_use if s.name not in names]
+    with_them = sum(1 for s in others if any(reason in s.reason for reason in reasons))
+    return with_them, len(others) - with_them
 
 
 def _coverage(coverage: Counter) -> str:

@@ -290,8 +290,23 @@ def test_the_cli_summary_counts_refused_records_and_verbose_names_them(tmp_path)
     result = subprocess.run([sys.executable, "-m", "lazybind.cli", "generate", str(header), "-o",
                              str(tmp_path / "d_ffi.py"), "-v"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "2 records refused at use (the C compiler disagrees with clang)" in result.stderr
+    summary = result.stderr.splitlines()[0]
+    # counted once: not again as what ctypes cannot express
+    assert summary.endswith("; 2 records refused at use (the C compiler disagrees with clang)")
     assert "disputed.h:3:8: refused struct_disputed: the C compiler" in result.stderr
+
+
+def test_the_summary_counts_what_passes_a_disputed_type_with_it(tmp_path):
+    header = tmp_path / "passes.h"
+    header.write_text(DISAGREEING_TYPES + "__int128 lb_big(__int128);\n")
+    result = subprocess.run([sys.executable, "-m", "lazybind.cli", "generate", str(header), "-o",
+                             str(tmp_path / "p_ffi.py"), "-l", "c"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    summary = result.stderr.splitlines()[0]
+    # word, count, enum small, tally and holds_word are disputed, strlen_word passes word by
+    # value; lb_big is ctypes' limit alone
+    assert "; 1 more passing them by value)" in summary, summary
+    assert summary.endswith("; 1 refused at use (ctypes cannot express them)"), summary
 
 
 def test_a_32_bit_module_imported_here_gives_constants_and_refuses_the_rest(i686_module):
