@@ -64,8 +64,9 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     # macro_text.macro_reach follows the named files' macros into the others' (--scope named): to
     # C++'s `::`, or to a list of values, which clang would fold to its last value
     collector.collect(top, named, macros=True)
-    macros, function_macros = list(collector.macros.values()), list(collector.function_macros.values())
-    reach = macro_reach([m.name for m in macros + function_macros], collector.macro_body)
+    definitions = collector.definitions
+    macros, function_macros = list(definitions.macros.values()), list(definitions.function_macros.values())
+    reach = macro_reach([m.name for m in macros + function_macros], definitions.body)
     progress(f"collecting declarations, probing {len(macros)} macros meanwhile")
     with ThreadPoolExecutor(max_workers=1) as pool:
         probing = pool.submit(probe_macros, main_path, main_source, args, macros, function_macros, reach)
@@ -84,7 +85,7 @@ def read_declarations(options: Options, progress: Steps = no_progress,
     # than cc does (i686 windows.h: xmmintrin.h's _MM_HINT_*, which gcc's leave out) and an
     # enumerator cc lacks costs another whole run of it, where a macro costs nothing (#ifdef)
     enumerators = {n: c for n, c in collector.enum_constants.items()
-                   if n not in collector.macros and n not in collector.intrinsic_enumerators}
+                   if n not in definitions.macros and n not in collector.intrinsic_enumerators}
     checked = set(enumerators)
     macro_results = evaluate_macros(probe, main_path, main_source, args, exported,
                                     set(collector.functions) | elsewhere, collector.convert,

@@ -1,19 +1,19 @@
 """Cursors to IR: the declarations of a translation unit, dispatched by cursor kind through a table.
 
-A kind without a handler becomes a `Skipped` entry with its location, never a crash.
+A kind without a handler becomes a `Skipped` entry with its location, never a crash. The
+macro definitions go to lazybind.parse.macro_definitions, which reads their text.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import re
-from dataclasses import dataclass
 from typing import AbstractSet, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import ir
 from .clang_api import (Cursor, CursorKind, Positions, Type, TypeKind, argument_types, children,
                         calling_convention, spelling, type_spelling)
+from .macro_definitions import MacroDefinitions
 from .paths import PathDisplay
 
 _PRIMITIVE_KINDS = {
@@ -33,14 +33,6 @@ _WINDOWS_WCHAR = ir.Primitive("ushort")
 # the calling conventions ctypes can call: the target's C one, and stdcall (WinDLL, WINFUNCTYPE)
 CALLABLE_CONVENTIONS = ("", "stdcall")
 _RECORD_KINDS = {CursorKind.STRUCT_DECL: "struct", CursorKind.UNION_DECL: "union"}
-
-
-@dataclass(frozen=True)
-class MacroDefinition:
-    name: str
-    location: ir.Location
-    body: str
-    params: Optional[Tuple[str, ...]] = None  # a function-like macro's parameters
 
 
 def _is_identifier(text: str) -> bool:
@@ -65,10 +57,7 @@ class DeclarationCollector:
         self.typedefs: Dict[str, ir.Typedef] = {}
         self.enum_constants: Dict[str, ir.Constant] = {}
         self.intrinsic_enumerators: Set[str] = set()  # those of the compiler's own headers
-        self.macros: Dict[str, MacroDefinition] = {}
-        self.function_macros: Dict[str, MacroDefinition] = {}
-        self.macro_bodies: Dict[str, str] = {}  # every macro read: what follows its name
-        self._macros_elsewhere: Dict[str, Tuple[Cursor, object]] = {}
+        self.definitions = MacroDefinitions(display, read_file, self._intrinsic)
         self.skipped: List[ir.Skipped] = []
         self.elsewhere: Dict[str, Cursor] = {}  # with only_files: functions and variables passed over
         self._record_names: Dict[str, str] = {}  # USR -> exposed name
@@ -111,7 +100,7 @@ class DeclarationCollector:
                     if kind in _OBJECTS:
                         self.elsewhere.setdefault(spelling(cursor), cursor)
                     elif kind == CursorKind.MACRO_DEFINITION and where.path:
-                        self._macros_elsewhere[spelling(cursor)] = (cursor, where)
+                        self.definitions.pass_over(cursor, where)
                     continue
             handler = handlers.get(kind)
             if handler is None:
@@ -184,55 +173,8 @@ class DeclarationCollector:
             if included is not None:
                 self.main_inclusions[where.line] = included.name
 
-    def macro_body(self, name: str) -> Optional[str]:
-        """What follows macro `name` on its logical line (a function-like macro's parameters,
-        then its body); None for no macro. Of a macro `collect` passed over (outside the named
-        headers' files), read now."""
-        body = self.macro_bodies.get(name)
-        if body is None and name in self._macros_elsewhere:
-            body = self._macro_body(*self._macros_elsewhere.pop(name))[1]
-        return body
-
-    def _macro_body(self, cursor: Cursor, where) -> Tuple[str, str]:
-        """A macro's name and what follows it on its logical line, also kept in `macro_bodies`."""
-        data = self._read_file(where.path)
-        plain = _PLAIN_NAME.match(data, where.offset)  # the cursor is at its name
-        name = plain.group().decode() if plain else spelling(cursor)
-        rest = self.macro_bodies[name] = _logical_line(data, where.offset + len(name.encode()))
-        return name, rest
-
     def _macro(self, cursor: Cursor) -> None:
-        where = self._positions.of(cursor)
-        if not where.path:
-            return  # predefined by the compiler
-        name, rest = self._macro_body(cursor, where)
-        path = where.path
-        if rest.startswith("("):
-            self._function_macro(name, path, where, rest)
-            return
-        body = rest.strip()
-        if not body or name.startswith("__builtin"):
-            return  # include guards and other empty macros
-        self.macros.pop(name, None)  # a later definition wins, and is ordered last
-        self.macros[name] = MacroDefinition(
-            name, ir.Location(self._display(path), where.line, where.column), body
-        )
-
-    def _function_macro(self, name: str, path: str, where, rest: str) -> None:
-        """Keep `#define NAME(a, b) ...` when its parameters are plain names (no `...`) and it
-        has a body, outside the compiler's own headers (whose functions are intrinsics, left
-        out): the macro probes find out whether it calls one function with them."""
-        close = rest.find(")")
-        params = tuple(p.strip() for p in rest[1:close].split(",")) if close > 0 else ("...",)
-        if params == ("",):
-            params = ()
-        if not all(p.isidentifier() for p in params) or name.startswith("__"):
-            return
-        if not rest[close + 1:].strip() or self._intrinsic(path):
-            return  # no call in it (sal.h's annotations), or one of intrinsics (x86intrin.h's)
-        self.function_macros.pop(name, None)
-        self.function_macros[name] = MacroDefinition(
-            name, ir.Location(self._display(path), where.line, where.column), rest, params)
+        self.definitions.define(cursor, self._positions.of(cursor))
 
     # -- records -------------------------------------------------------------------------------
 
@@ -437,42 +379,6 @@ class DeclarationCollector:
         if convention == "stdcall":  # `WINBOOL WINAPI F ();`: the callee pops, so no extras
             return ir.FunctionType(self.convert(ctype.get_result()), (), False, convention)
         return ir.FunctionType(self.convert(ctype.get_result()), (), True, convention)
-
-
-# The pieces of a directive as the preprocessor reads them (C11 5.1.1.2 phases 2 and 3). A /* */
-# comment may end lines later and the directive goes on after it; a // comment ends with the line,
-# which a backslash continues; a literal is one piece, so "/*" in a string opens no comment.
-_DIRECTIVE_PIECE = re.compile(rb"""
-    (?P<splice>\\\r?\n)
-  | (?P<comment>/\*.*?\*/|//(?:\\\r?\n|[^\n])*)
-  | (?P<end>\r?\n)
-  | (?P<text>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|[^\\/"'\r\n]+|.)
-""", re.S | re.X)
-_SPLICE = re.compile(rb"\\\r?\n")
-_PLAIN_LINE = re.compile(rb"[^\\/\"'\r]*\r?")
-_PLAIN_NAME = re.compile(rb"[A-Za-z_]\w*(?![\w\x80-\xff$\\])")  # else libclang spells it (UTF-8, \u)
-
-
-def _logical_line(data: bytes, start: int) -> str:
-    """The rest of a preprocessor directive from `start`, as the preprocessor sees it: lines
-    joined at backslash-newlines, each comment one space, string and character literals whole."""
-    end = data.find(b"\n", start)
-    line = data[start:end if end >= 0 else len(data)]
-    if _PLAIN_LINE.fullmatch(line):  # most: nothing but text on one line
-        return line.removesuffix(b"\r").decode("utf-8", "replace")
-    pieces, position = [], start
-    while position < len(data):
-        piece = _DIRECTIVE_PIECE.match(data, position)
-        kind = piece.lastgroup
-        if kind == "end":
-            break
-        if kind != "splice":
-            pieces.append(b" " if kind == "comment" else piece.group())
-        position = piece.end()
-    joined = b"".join(pieces)
-    if b"\n" in joined:  # a literal continued on the next line
-        joined = _SPLICE.sub(b"", joined)
-    return joined.decode("utf-8", "replace")
 
 
 def _comment_text(raw: str) -> str:

@@ -20,7 +20,7 @@ from typing import AbstractSet, Any, Callable, Dict, Optional, Sequence, Tuple, 
 from .. import ir
 from . import clang_api
 from .clang_api import CursorKind, TypeKind
-from .decls import MacroDefinition
+from .macro_definitions import MacroDefinition
 
 ARGUMENT_PREFIX = "__lazybind_arg_"
 _TRANSPARENT = (CursorKind.UNEXPOSED_EXPR, CursorKind.PAREN_EXPR, CursorKind.CSTYLE_CAST_EXPR)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import AbstractSet, Callable, Dict, Iterable, List, Optional
 
-# Comments are gone from a body (decls._logical_line), so what is left of these is C: a block or
+# Comments are gone from a body (macro_definitions._logical_line), so what is left of these is C: a block or
 # statements, which a probe's `(MACRO)` cannot hold and which would spill into the next probe.
 UNBALANCED = re.compile(r"[{};]")
 

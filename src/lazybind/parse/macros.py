@@ -22,7 +22,8 @@ from . import clang_api, literals, macro_calls
 from .clang_api import CursorKind, TypeKind
 from .cc_values import (ENUMERATOR, FLOATING, INTEGER, LINKER_ADDRESS, POINTER, PROBE_FILE as _PROBE_FILE,
                         STRING, WIDE_STRING, compiler_values)
-from .decls import MacroDefinition, _PRIMITIVE_KINDS
+from .decls import _PRIMITIVE_KINDS
+from .macro_definitions import MacroDefinition
 from .macro_text import CXX_REASON, LIST_REASON, UNBALANCED, Reach, single_expression, strip_literals
 
 PROBE_PREFIX = "__lazybind_probe_"
