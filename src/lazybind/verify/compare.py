@@ -288,12 +288,9 @@ class Comparer:
             else:
                 self.mismatch(probe, f"the module cannot build it: {type(error).__name__}: {error}")
             return
-        self.report.counts["types"] += 1
-        if size != module_size:
-            self.mismatch(probe, f"C size {size}, module size {module_size}")
-        elif probe.data[1] is not None and bool(int(words[2])) != (ctype(-1).value < 0):
-            self._signedness(probe, int(words[2]), ctype(-1).value < 0)
-        elif ctype is not None and int(words[1]):
+        module_signed = None if probe.data[1] is None else ctype(-1).value < 0
+        if self._size_and_sign(probe, size, int(words[2]), module_size, module_signed) and (
+                ctype is not None and int(words[1])):
             inexact = self.module.inexact(("aligned", probe.data[0]))
             self._alignment(probe, int(words[1]), ctype, inexact)
 
@@ -301,17 +298,23 @@ class Comparer:
         clang_size, clang_align = self._types.get(self.tables.name_at(probe.index), (-1, 0))
         if clang_size < 0:
             return  # a variable, or a type clang gave no size
-        self.report.counts["types"] += 1
-        if size != clang_size:
-            self.mismatch(probe, f"C size {size}, module size {clang_size}")
-        elif align and align != clang_align:
+        if self._size_and_sign(probe, size, signed, clang_size, probe.data[1]) and (
+                align and align != clang_align):
             self.mismatch(probe, f"C alignment {align}, module alignment {clang_align}")
-        elif probe.data[1] is not None and bool(signed) != probe.data[1]:
-            self._signedness(probe, signed, probe.data[1])
 
-    def _signedness(self, probe, c_signed: int, module_signed: bool) -> None:
-        signed = {True: "signed", False: "unsigned"}
-        self.mismatch(probe, f"C {signed[bool(c_signed)]}, module {signed[module_signed]}")
+    def _size_and_sign(self, probe, size: int, signed: int, module_size: int,
+                       module_signed: Optional[bool]) -> bool:
+        """Count a type, and compare its size, then its signedness (None: the spec leaves it
+        open); False after a mismatch."""
+        self.report.counts["types"] += 1
+        if size != module_size:
+            self.mismatch(probe, f"C size {size}, module size {module_size}")
+            return False
+        if module_signed is not None and bool(signed) != module_signed:
+            words = {True: "signed", False: "unsigned"}
+            self.mismatch(probe, f"C {words[bool(signed)]}, module {words[module_signed]}")
+            return False
+        return True
 
     def _value(self, probe):
         name, value = probe.data
