@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 
 import lazybind
-from lazybind import objdata, parse
+from lazybind import objdata, parse, precompiled
 from lazybind.precompiled import WRAPPER
 
 # a macro and an enumerator gcc computes otherwise than clang, and a record and a typedef whose
@@ -31,9 +31,10 @@ def _generate(tmp_path):
     return lazybind.generate([str(header)], library="z")
 
 
-def test_both_compiler_runs_read_the_precompiled_headers(tmp_path, monkeypatch):
-    """gcc's -H marks a precompiled header it reads with `!` (and one it finds invalid for the
-    run's options with `x`): each run's C file must have read it."""
+def _runs_reading(tmp_path, monkeypatch, spare):
+    """Each compiler run of a generation, with what gcc's -H says it read, a core to spare or
+    not (`spare`). -H marks a precompiled header it reads with `!`, and one it finds invalid for
+    the run's options with `x`."""
     runs = []
     compile_object = objdata.compile_object
 
@@ -43,15 +44,33 @@ def test_both_compiler_runs_read_the_precompiled_headers(tmp_path, monkeypatch):
         return done, data
 
     monkeypatch.setattr(objdata, "compile_object", compile_telling_what_it_reads)
-    _generate(tmp_path)
+    monkeypatch.setattr(precompiled, "core_to_spare", lambda: spare)
+    module = _generate(tmp_path)
     assert {path.rsplit("/", 1)[1] for path, _ in runs} == {
         "__lazybind_probe__.c", "__lazybind_check__.c"}  # the macro values', the layouts'
-    for path, stderr in runs:
-        read = [line for line in stderr.splitlines() if line.endswith(WRAPPER + ".gch")]
-        assert read and all(line.startswith("! ") for line in read), (path, stderr[:2000])
+    return module, [(path, [line for line in stderr.splitlines() if WRAPPER in line])
+                    for path, stderr in runs]
+
+
+def test_both_compiler_runs_read_the_precompiled_headers(tmp_path, monkeypatch):
+    _, runs = _runs_reading(tmp_path, monkeypatch, spare=True)
+    for path, read in runs:
+        precompiled_read = [line for line in read if line.endswith(".gch")]
+        assert precompiled_read and all(line.startswith("! ") for line in precompiled_read), (
+            path, read)
+
+
+def test_a_machine_without_a_core_to_spare_builds_none(tmp_path, monkeypatch):
+    """It would cost more processor time than it saves: the runs read the headers' text."""
+    module, runs = _runs_reading(tmp_path, monkeypatch, spare=False)
+    for path, read in runs:
+        assert read and not any(line.endswith(".gch") for line in read), (path, read)
+    monkeypatch.setattr(parse, "headers_ahead", lambda options: None)
+    assert _generate(tmp_path) == module
 
 
 def test_they_change_nothing_the_module_holds(tmp_path, monkeypatch):
+    monkeypatch.setattr(precompiled, "core_to_spare", lambda: True)
     with_them = _generate(tmp_path)
     assert "LB_ANSWER" in with_them
     monkeypatch.setattr(parse, "headers_ahead", lambda options: None)
