@@ -10,7 +10,9 @@ target this machine cannot run, and this machine is verified the same way.
 Two shapes, both numbered by the caller (`id`):
 - a *row* of four integers, `__LBK_ROW(id, a, b, c, d)`, one line each inside a *table*
   (`table_lines`): one object for thousands of rows, which the compiler builds far faster than
-  as many objects. A row may stand between `#ifdef NAME` and `#endif` (a macro the compiler may
+  as many objects. A row may also be written as the initializer the macro makes, `{id, a, b},`
+  (the numbers left out are 0), where the table's conversion to unsigned 64 bits does what the
+  macro's casts do: the compiler reads it faster. A row may stand between `#ifdef NAME` and `#endif` (a macro the compiler may
   not define): the table then holds fewer rows. In memory: the marker, 'T', the byte order (1:
   big-endian), 14 zero bytes, then the rows, each five unsigned 64-bit numbers (id and the four)
   in the target's byte order, up to a row whose id is 2**64 - 1.
