@@ -66,7 +66,7 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
                                          types_ready=layouts.types_ready, precompiled=ahead)
         _check_release_pairs(options, declarations)
         libraries = describe_libraries(options.libraries)
-        sized = {d.name: d for d in declarations.declarations if isinstance(d, _SIZED)}
+        sized = {d.name: d for d in declarations.declarations if isinstance(d, ir.CONFIRMED)}
         types = _type_layouts(declarations.declarations)
         names = sized.keys()
         # the early run's word, when it is in and covers the module: what it disputes is refused
@@ -111,10 +111,6 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
     return rendered
 
 
-# what the compiler's run confirms: the records' layouts, the others' sizes
-_SIZED = (ir.Record, ir.Typedef, ir.Enum, ir.Variable)
-
-
 class _Layouts:
     """The C compiler's word on the record layouts, asked of the types as soon as the
     declarations are collected: cc works in another process beside the macro steps (windows.h:
@@ -130,7 +126,7 @@ class _Layouts:
 
     def types_ready(self, types: Tuple[ir.Declaration, ...]) -> None:
         # one per name, as the selection keeps them
-        for kind in _SIZED:
+        for kind in ir.CONFIRMED:
             for declaration in types:
                 if isinstance(declaration, kind):
                     self._collected.setdefault(declaration.name, declaration)
@@ -178,8 +174,7 @@ def _confirm_types(types: Tuple[ir.Declaration, ...], options: Options, precompi
 def _type_layouts(declarations) -> Dict[str, Tuple[int, int]]:
     """clang's (sizeof, _Alignof) of each typedef, enum and variable (its alignment 0: not
     compared) of `declarations`, by name."""
-    return {d.name: d.layout for d in declarations
-            if isinstance(d, (ir.Typedef, ir.Enum, ir.Variable))}
+    return {d.name: d.layout for d in declarations if isinstance(d, ir.SIZED)}
 
 
 def _confirm_tables(data, types: Dict[str, Tuple[int, int]], precompiled):
@@ -196,7 +191,7 @@ def _with_refusals(declarations: ir.Declarations, disagreements: Dict[str, str])
         return declarations
     return replace(declarations, declarations=tuple(
         replace(d, refused=disagreements[d.name])
-        if isinstance(d, _SIZED) and d.name in disagreements
+        if isinstance(d, ir.CONFIRMED) and d.name in disagreements
         else d for d in declarations.declarations))
 
 
@@ -260,7 +255,7 @@ def summarize(declarations: ir.Declarations, coverage: Optional[Counter] = None)
     skipped = f"; {len(declarations.skipped)} skipped ({why})" if declarations.skipped else ""
     if any(s.name == "#error" for s in declarations.skipped):
         skipped += "; clang reached a header's #error that the C compiler does not (see -v)"
-    disputed = [d for d in declarations.declarations if isinstance(d, _SIZED) and d.refused]
+    disputed = [d for d in declarations.declarations if isinstance(d, ir.CONFIRMED) and d.refused]
     with_them, cannot = _refused_with(disputed, declarations.refused_at_use)
     if disputed:
         refused = Counter(type(d).__name__.lower() for d in disputed)

@@ -158,6 +158,12 @@ class Typedef:
     layout: Tuple[int, int] = (-1, 0)  # clang's sizeof and _Alignof (-1: none known)
 
 
+# what the C compiler confirms at generation: the typedefs', enums' and variables' sizes against
+# clang's `layout` (SIZED), the records' whole layouts; each refused at use where they disagree
+SIZED = (Typedef, Enum, Variable)
+CONFIRMED = (Record, *SIZED)
+
+
 ConstantValue = Union[int, float, bytes, str, None]  # str: a wide string (L"...")
 
 

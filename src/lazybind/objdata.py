@@ -12,10 +12,11 @@ Two shapes, both numbered by the caller (`id`):
   (`table_lines`): one object for thousands of rows, which the compiler builds far faster than
   as many objects. A row may also be written as the initializer the macro makes, `{id, a, b},`
   (the numbers left out are 0), where the table's conversion to unsigned 64 bits does what the
-  macro's casts do: the compiler reads it faster. A row may stand between `#ifdef NAME` and `#endif` (a macro the compiler may
-  not define): the table then holds fewer rows. In memory: the marker, 'T', the byte order (1:
-  big-endian), 14 zero bytes, then the rows, each five unsigned 64-bit numbers (id and the four)
-  in the target's byte order, up to a row whose id is 2**64 - 1.
+  macro's casts do: the compiler reads it faster. A row may stand between `#ifdef NAME` and
+  `#endif` (a macro the compiler may not define): the table then holds fewer rows. In memory:
+  the marker, 'T', the byte order (1: big-endian), 14 zero bytes, then the rows, each five
+  unsigned 64-bit numbers (id and the four) in the target's byte order, up to a row whose id is
+  2**64 - 1.
 - an *item*, `__LBK_ITEM` and the macros built on it (a double, a string, a wide string, a
   record with a bitfield set): its payload, then the marker, 'X', the byte order, one more number
   (`aux`: 8 bytes), the id (8) and the payload's size (8), each little-endian whatever the

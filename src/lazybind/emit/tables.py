@@ -27,7 +27,6 @@ _KINDS = {
 }
 # a function spec's tag: F fixed parameters, V variadic (both the target's C convention), W fixed
 # parameters called stdcall (i686 Windows' WINAPI: WinDLL, WINFUNCTYPE)
-_SIZED = (ir.Typedef, ir.Enum, ir.Variable)  # what the C compiler's size of can refuse
 _FUNCTION_TAGS = {(False, ""): "F", (True, ""): "V", (False, "stdcall"): "W"}
 _PREFIX = "#:"
 _BASE64_LINE = 76
@@ -234,7 +233,7 @@ class _Encoder:
         # what names such a type is refused
         self.refused = {
             d.name: "X" + f"{d.name} ({d.location.file}:{d.location.line}): {d.refused}".encode().hex()
-            for d in declarations if isinstance(d, _SIZED) and d.refused}
+            for d in declarations if isinstance(d, ir.SIZED) and d.refused}
         self.specs = _Specs()
         self._type_refs: Dict[ir.CType, int] = {}
 
@@ -270,7 +269,7 @@ class _Encoder:
         return f"U{ctype.size},{ctype.align},{ctype.spelling.encode().hex()}"
 
     def ref(self, declaration: ir.Declaration) -> int:
-        if isinstance(declaration, _SIZED) and declaration.refused:
+        if isinstance(declaration, ir.SIZED) and declaration.refused:
             return self.specs.intern(self.refused[declaration.name])
         if isinstance(declaration, (ir.Function, ir.Variable)):
             return self.type_ref(declaration.type)

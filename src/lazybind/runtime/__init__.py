@@ -58,7 +58,7 @@ count from its first line's prefix.
                R<index>            the record whose INDEX is <index>
                U<size>,<align>,<hex of spelling>   a type ctypes cannot express
                A<align>:<ref>      a typedef with an alignment of its own (an aligned attribute)
-               X<hex of why>       a typedef or enum the C compiler sizes otherwise than clang:
+               X<hex of why>       a typedef, enum or variable the C compiler sizes otherwise than clang:
                                    refused at use (LayoutError); a pointer to it is c_void_p
     records    S or N (struct, union) then <size>,<align> or ? (opaque), then for each field
                ;<name>:<type ref>:<offset in bits>[:<bit width>]  (an anonymous member has no name);

@@ -2,9 +2,9 @@
 
 `confirm_layouts` compiles the layout probes of every record (and the size probes of every
 typedef, enum and variable) and compares them with clang's numbers: never failing, it returns a
-note for the module and the names the compiler disputes. `refusals_at_use` builds every record and type with the module's own runtime
-to find what ctypes cannot express here (no generated module is imported from a file). Must not
-import check.py.
+note for the module and the names the compiler disputes. `refusals_at_use` builds every record
+and type with the module's own runtime to find what ctypes cannot express here (no generated
+module is imported from a file). Must not import check.py.
 """
 
 from __future__ import annotations
