@@ -201,3 +201,16 @@ def test_threads_finding_names_while_the_file_gets_mapped(module_dir):
             thread.join()
         assert data.buffer is not None
     assert not errors, errors[:3]
+
+
+def test_a_method_its_part_does_not_define_is_an_attribute_error_not_a_loop():
+    """Binding's methods from a part are stand-ins until the part loads (Binding has no
+    __getattr__); one the part then lacks is an AttributeError naming the part."""
+    from lazybind import runtime as rt
+
+    class Probe(rt.Binding):
+        pass
+
+    Probe.not_in_tools = rt._StandIn("tools", "not_in_tools")
+    with pytest.raises(AttributeError, match="the tools part has no not_in_tools"):
+        Probe.not_in_tools  # noqa: B018

@@ -7,8 +7,8 @@ describes the module file this core reads): this core (with data.py before it, w
 module's tables, and libraries.py after it, which opens the libraries), and errors, records,
 callbacks, variadic, macros, tools, kernel, compiled and abi, each compiled the first time
 something needs it. A part's functions and Binding methods are looked up at call time; the core
-loads a part before it calls into it (`_need`, or a Binding method the part provides, which
-Binding.__getattr__ finds). Must not import any module but the standard library's, and nothing
+loads a part before it calls into it (`_need`, or a Binding method the part provides, whose
+stand-in loads it: _StandIn). Must not import any module but the standard library's, and nothing
 the core can do without (a library needs ctypes; marshal and _thread are there already).
 """
 
@@ -60,21 +60,6 @@ def _error(name):
     return globals()[name]
 
 
-# Binding methods a part provides: Binding.__getattr__ loads the part on first use
-_PART_OF = {}
-
-
-def _provides(part, *names):
-    _PART_OF.update(dict.fromkeys(names, part))
-
-
-_provides("records", "record_class", "_complete_pending", "_aligned", "_unsupported_type")
-_provides("callbacks", "_callback_type")
-_provides("macros", "_macro_call")
-_provides("compiled", "extension", "_bind_compiled")
-_provides("tools", "doc_of", "meta", "all_names", "index_of", "refusals", "inexact", "selftest")
-
-
 def _mix_in(target, cls):
     """Put a part's methods (the functions and properties of `cls`) onto `target`."""
     for name, value in cls.__dict__.items():
@@ -109,13 +94,6 @@ class Binding:
         self._missing = {}  # index -> the MissingSymbolError it raises (looked up once)
         self._inexact = {}  # ("record", index) or ("aligned", ref): why its alignment is not C's
         self._extension = None if not data.has("compiled") else _ABSENT
-
-    def __getattr__(self, name):
-        part = _PART_OF.get(name)
-        if part is None:
-            raise AttributeError(name)
-        _need(part)
-        return getattr(self, name)
 
     # -- names --------------------------------------------------------------------------------
 
@@ -388,6 +366,34 @@ class Binding:
     def _record_spec(self, index):
         line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
         return self.spec(self._data.unpack(int(line.rpartition(" ")[2], 36))[2])
+
+
+class _StandIn:
+    """A Binding method (or property) of a part not loaded yet: the first get loads the part,
+    whose methods then replace the stand-ins (_mix_in). Not a Binding.__getattr__: Python
+    specializes no attribute lookup of a class that has one, and a function's first access
+    reads a dozen of them (a third of its time, in ssl.h)."""
+
+    def __init__(self, part, name):
+        self.part, self.name = part, name
+
+    def __get__(self, binding, owner):
+        _need(self.part)
+        if next(c.__dict__[self.name] for c in owner.__mro__ if self.name in c.__dict__) is self:
+            raise AttributeError("the %s part has no %s" % (self.part, self.name))
+        return getattr(owner if binding is None else binding, self.name)
+
+
+def _provides(part, *names):
+    for name in names:
+        setattr(Binding, name, _StandIn(part, name))
+
+
+_provides("records", "record_class", "_complete_pending", "_aligned", "_unsupported_type")
+_provides("callbacks", "_callback_type")
+_provides("macros", "_macro_call")
+_provides("compiled", "extension", "_bind_compiled")
+_provides("tools", "doc_of", "meta", "all_names", "index_of", "refusals", "inexact", "selftest")
 
 
 # compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every

@@ -39,14 +39,14 @@ class Data:
             if not hasattr(os, "pread"):
                 self._map()
         buckets = self.where("buckets") or (0, 0)
-        # what `find` needs, at hand: the bucket table's start and size, where names start, and
-        # the longest bucket's bytes (searched from a bucket's start, the end need not be read)
-        self.bucket_start, self.buckets = buckets[0], (buckets[1] - buckets[0]) // 9 - 1
-        self.names_start = (self.where("names") or (0,))[0]
-        self.longest = (self.where("longest") or (0,))[0]
         # a names line's number: its digits, and the bits of the index at its low end
-        self.digits, self.index_bits = self.where("packing") or (0, 0)
+        digits, self.index_bits = self.where("packing") or (0, 0)
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
+        # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
+        # start, the longest bucket's bytes (searched from a bucket's start, the end need not
+        # be read), a number's digits
+        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, (self.where("names") or (0,))[0],
+                        (self.where("longest") or (0,))[0], digits)
 
     def where(self, name):
         """(start, end, first line) of a section, from the directory (`_at`), or None: read from
@@ -108,6 +108,9 @@ class Data:
     def line(self, name, offset):
         """The text of a section from byte `offset` to the end of its line."""
         start = self.where(name)[0] + offset
+        buffer = self.buffer
+        if buffer is not None:  # mapped: the end found in place, one slice
+            return buffer[start:buffer.find(b"\n", start)].decode("utf-8")
         size = 128
         while True:  # a line is short but for a large record's spec
             text = self.read(start, size)
@@ -129,16 +132,17 @@ def find(data, name):
     search may run past the bucket's end, never past the longest bucket's length: a name is in
     one line only, and `lines`, after `names`, has no space to match."""
     key = name.encode("utf-8", "surrogatepass")
-    if data.buckets <= 0:
+    bucket_start, buckets, names_start, longest, digits = data.finding
+    if buckets <= 0:
         return None
-    at = data.bucket_start + int.from_bytes(key, "little") % data.buckets * 9 + 2
+    at = bucket_start + int.from_bytes(key, "little") % buckets * 9 + 2
     buffer = data.buffer
     if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the number
-        start = data.names_start + int(buffer[at:at + 6], 36)
+        start = names_start + int(buffer[at:at + 6], 36)
     else:  # the bucket's lines alone, read
-        buffer, start = data.read(data.names_start + int(data.read(at, 6), 36), data.longest), 0
-    found = buffer.find(b"#:" + key + b" ", start, start + data.longest)
+        buffer, start = data.read(names_start + int(data.read(at, 6), 36), longest), 0
+    found = buffer.find(b"#:" + key + b" ", start, start + longest)
     if found < 0:
         return None
     at = found + 3 + len(key)
-    return data.unpack(int(buffer[at:at + data.digits], 36))
+    return data.unpack(int(buffer[at:at + digits], 36))
