@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from pathlib import Path
 from typing import Sequence, Tuple
 
 from .. import ir
