@@ -60,10 +60,10 @@ def compiler_values(main_source: str, args: Sequence[str], wanted: Sequence[Want
 
 def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted],
              precompiled: Optional[PrecompiledHeaders]) -> Optional[Dict[str, object]]:
-    compiler = _compiler(args)
-    if compiler is None or not wanted:
+    found = _compiler(args)
+    if found is None or not wanted:
         return None
-    command, flags = compiler[0].command, compiler[1]
+    compiler, flags = found
     head = main_source if precompiled is None else precompiled.head() + "\n"
     with tempfile.TemporaryDirectory(prefix="lazybind-") as work:
         path = os.path.join(work, _SOURCE_NAME)
@@ -73,7 +73,7 @@ def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted],
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source)
             try:
-                done, data = objdata.compile_object(command, flags, path)
+                done, data = objdata.compile_object(compiler.command, flags, path)
             except (OSError, subprocess.SubprocessError):
                 return None
             if done.returncode == 0:
@@ -88,11 +88,11 @@ def _compile(main_source: str, args: Sequence[str], wanted: List[Wanted],
 
 def compiler_accepts(main_source: str, args: Sequence[str]) -> bool:
     """True when the compiler compiles the main file without error (False also without one)."""
-    compiler = _compiler(args)
-    if compiler is None:
+    found = _compiler(args)
+    if found is None:
         return False
-    command, flags = compiler[0].command, compiler[1]
-    done = subprocess.run([*command, "-fsyntax-only", "-x", "c", "-", *flags], input=main_source,
+    compiler, flags = found
+    done = subprocess.run([*compiler.command, "-fsyntax-only", "-x", "c", "-", *flags], input=main_source,
                           capture_output=True, text=True, cwd=os.getcwd())
     return done.returncode == 0
 

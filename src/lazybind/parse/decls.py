@@ -85,7 +85,7 @@ class DeclarationCollector:
         """Every declaration of `cursors` (a unit's top level); with `only_files` (--scope named),
         those of these files, and what they need as it is met, the functions and variables of the
         others by name only (`elsewhere`: a macro may name one, see `complete`), the rest of them
-        not at all, but their macros, whose bodies are read if `macro_body` asks. With
+        not at all, but their macros, whose bodies are read if `definitions.body` asks. With
         `macros`, the macro definitions alone, else everything but them: the macros are
         collected first, so that their probe is parsed while the rest is collected."""
         handlers = self._handlers

@@ -72,9 +72,7 @@ class MacroDefinitions:
         if not body or name.startswith("__builtin"):
             return  # include guards and other empty macros
         self.macros.pop(name, None)  # a later definition wins, and is ordered last
-        self.macros[name] = MacroDefinition(
-            name, ir.Location(self._display(path), where.line, where.column), body
-        )
+        self.macros[name] = MacroDefinition(name, self._location(path, where), body)
 
     def _function_macro(self, name: str, path: str, where, rest: str) -> None:
         """Keep `#define NAME(a, b) ...` when its parameters are plain names (no `...`) and it
@@ -89,8 +87,10 @@ class MacroDefinitions:
         if not rest[close + 1:].strip() or self._intrinsic(path):
             return  # no call in it (sal.h's annotations), or one of intrinsics (x86intrin.h's)
         self.function_macros.pop(name, None)
-        self.function_macros[name] = MacroDefinition(
-            name, ir.Location(self._display(path), where.line, where.column), rest, params)
+        self.function_macros[name] = MacroDefinition(name, self._location(path, where), rest, params)
+
+    def _location(self, path: str, where) -> ir.Location:
+        return ir.Location(self._display(path), where.line, where.column)
 
 
 # The pieces of a directive as the preprocessor reads them (C11 5.1.1.2 phases 2 and 3). A /* */
