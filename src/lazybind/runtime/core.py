@@ -98,8 +98,13 @@ class Binding:
     # -- names --------------------------------------------------------------------------------
 
     def name_at(self, index):
+        return self._declaration(index)[0]
+
+    def _declaration(self, index):
+        """(name, ref) of the declaration at `index`, from its names line."""
         line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
-        return line[2:line.index(" ")]
+        name, _, number = line[2:].partition(" ")
+        return name, self._data.unpack(int(number, 36))[2]
 
     def location(self, index):
         packed = self._data.fixed("locations", index, LOCATION_WIDTH)
@@ -132,7 +137,8 @@ class Binding:
             return value
 
     def _function(self, index, name, ref):
-        restype, argtypes, errcheck, tag = self._signature(ref, name)
+        # (most functions share a signature built before: looked up here, without a call)
+        restype, argtypes, errcheck, tag = self._signatures.get(ref) or self._signature(ref, name)
         if self._extension is not None:  # a module with a compiled fast path
             extension = self.extension()
             slot = -1 if extension is None else extension.slot(index)
@@ -143,7 +149,10 @@ class Binding:
             function = self._symbol(index, name, _stdcall_pointer)
         else:
             function = self._symbol(index, name, _function_pointer)
-        _prototype(function, restype, argtypes, errcheck)
+        function.restype = restype
+        function.argtypes = argtypes
+        if errcheck is not None:
+            function.errcheck = errcheck
         if tag == "V":
             _need("variadic")
             wrapper = _variadic(function, name, len(argtypes), self)
@@ -355,17 +364,16 @@ class Binding:
             refused = self._types.get(("refused", index))
             if refused is not None:
                 raise refused
-            spec = self._record_spec(index)
+            name, ref = self._declaration(index)
+            spec = self.spec(ref)
             base = ctypes.Union if spec[0] == "N" else ctypes.Structure
-            cls = self._types[("record", index)] = type(
-                self.name_at(index), (base,), {"__module__": self._module_name})
+            cls = self._types[("record", index)] = type(name, (base,), {"__module__": self._module_name})
             if spec[1:2] == "?":
                 self._built.add(index)
         return cls
 
     def _record_spec(self, index):
-        line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
-        return self.spec(self._data.unpack(int(line.rpartition(" ")[2], 36))[2])
+        return self.spec(self._declaration(index)[1])
 
 
 class _StandIn:

@@ -13,6 +13,7 @@ OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
 LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
 LINE_BITS = 20
 KIND_BITS = 4  # of a names line's number: ref << (INDEX bits + KIND_BITS) | kind << INDEX bits | INDEX
+KIND_MASK = (1 << KIND_BITS) - 1
 
 
 class Data:
@@ -26,6 +27,7 @@ class Data:
     instead (`content`); on Windows, which has no pread, the file is mapped at once."""
 
     MAP_AFTER = 24
+    WINDOW_BEFORE = 256  # bytes read before a line (line), kept for the lines read next
 
     def __init__(self, path, directory, content=None):
         self.path = path
@@ -34,6 +36,7 @@ class Data:
         self.buffer = content  # the bytes, or the map, once there is one
         self._descriptor = None
         self._reads = 0
+        self._window = (0, b"")  # (where, bytes) of the last lines read (line)
         if content is None:
             self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             if not hasattr(os, "pread"):
@@ -44,9 +47,10 @@ class Data:
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
         # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
         # start, the longest bucket's bytes (searched from a bucket's start, the end need not
-        # be read), a number's digits
+        # be read), a number's digits, and how to unpack it
         self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, (self.where("names") or (0,))[0],
-                        (self.where("longest") or (0,))[0], digits)
+                        (self.where("longest") or (0,))[0], digits, self.index_mask, self.index_bits,
+                        self.ref_shift)
 
     def where(self, name):
         """(start, end, first line) of a section, from the directory (`_at`), or None: read from
@@ -76,8 +80,7 @@ class Data:
 
     def unpack(self, number):
         """(index, kind, ref) from a names line's number."""
-        return (number & self.index_mask, number >> self.index_bits & ((1 << KIND_BITS) - 1),
-                number >> self.ref_shift)
+        return number & self.index_mask, number >> self.index_bits & KIND_MASK, number >> self.ref_shift
 
     def read(self, start, size):
         buffer = self.buffer
@@ -111,13 +114,18 @@ class Data:
         buffer = self.buffer
         if buffer is not None:  # mapped: the end found in place, one slice
             return buffer[start:buffer.find(b"\n", start)].decode("utf-8")
+        first, text = self._window
+        end = text.find(b"\n", start - first) if first <= start < first + len(text) else -1
         size = 128
-        while True:  # a line is short but for a large record's spec
-            text = self.read(start, size)
-            end = text.find(b"\n")
-            if end >= 0:
-                return text[:end].decode("utf-8")
+        while end < 0:  # a line is short but for a large record's spec
+            # read with the bytes before the line: a spec's parts are written before it, and
+            # are often what is read next (a function's result and parameter types)
+            first = max(0, start - self.WINDOW_BEFORE)
+            text = self.read(first, start - first + size)
+            end = text.find(b"\n", start - first)
             size *= 4
+        self._window = first, text
+        return text[start - first:end].decode("utf-8")
 
     def fixed(self, name, index, width):
         """The base-36 value at `index` of a fixed-width section."""
@@ -132,7 +140,7 @@ def find(data, name):
     search may run past the bucket's end, never past the longest bucket's length: a name is in
     one line only, and `lines`, after `names`, has no space to match."""
     key = name.encode("utf-8", "surrogatepass")
-    bucket_start, buckets, names_start, longest, digits = data.finding
+    bucket_start, buckets, names_start, longest, digits, index_mask, index_bits, ref_shift = data.finding
     if buckets <= 0:
         return None
     at = bucket_start + int.from_bytes(key, "little") % buckets * 9 + 2
@@ -145,4 +153,6 @@ def find(data, name):
     if found < 0:
         return None
     at = found + 3 + len(key)
-    return data.unpack(int(buffer[at:at + digits], 36))
+    number = int(buffer[at:at + digits], 36)
+    # (unpack's arithmetic, in line: every first access of a name comes through here)
+    return number & index_mask, number >> index_bits & KIND_MASK, number >> ref_shift
