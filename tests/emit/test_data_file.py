@@ -53,6 +53,17 @@ def test_first_use_from_many_threads_installs_one_runtime(split):
     assert out.split() == ["1", "1"]
 
 
+def test_a_thread_still_in_the_stub_when_another_installed_the_runtime_gets_its_name(split):
+    """A thread that entered the stub before another thread's first use installed the runtime
+    runs the stub after it: its loader must not replace the installed `__getattr__` (it did, and
+    that thread, then every new name, recursed without end)."""
+    out = python_in_subprocess(
+        f"import sys; sys.path.insert(0, {str(split.parent)!r})\nimport zlib_split as z\n"
+        "stub = z.__getattr__\nz.crc32\n"
+        "print(stub('adler32') is z.adler32, z.zlibVersion().decode(), stub('crc32') is z.crc32)")
+    assert out.split() == ["True", zlib.ZLIB_RUNTIME_VERSION, "True"]
+
+
 def test_check_and_staleness_read_the_data_file(split):
     assert check_module(split).ok
     assert lazybind.api.is_current(str(split), ["zlib.h"], library="z", data_file=True)

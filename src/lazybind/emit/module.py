@@ -16,7 +16,6 @@ from ..runtime import DATA_SUFFIX, PARTS, part_source
 from .tables import Tables, comment_safe, laid_out
 
 
-_LOCK = '__import__("_thread").allocate_lock()'
 # The only code that runs when the module is imported: it defines two functions.
 _BOOTSTRAP = '''\
 def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{runtime_id}",
@@ -82,13 +81,16 @@ def __dir__():
 # With --data-file, the module is only this: its loader and data are in OUT.lazybind, so that
 # compiling the module from source (no bytecode written) costs a few lines, not the tables. The
 # loader it runs (the first {size} bytes of the data file) defines the real __getattr__ and
-# __dir__; two threads running it at once share one lock (kept in the module's globals), so the
-# runtime is still installed once.
+# __dir__, once: a thread that entered the stub while another installed the runtime must not
+# define them again over the runtime's __getattr__.
 _STUB = '''\
-def __getattr__(name):
-    with open(__file__[:-3] + "{suffix}", "rb") as data:
-        exec(data.read({size}), globals())
-    return __getattr__(name)
+def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _loaded=[]):
+    with _lock:
+        if not _loaded:
+            with open(__file__[:-3] + "{suffix}", "rb") as data:
+                exec(data.read({size}), globals())
+            _loaded.append(True)
+    return globals()["__getattr__"](name)
 
 
 def __dir__():
@@ -105,8 +107,7 @@ def render_split(declarations: ir.Declarations, tables: Tables,
     """(module text, data file text) for --data-file: the module holds the banner and a stub, the
     data file the loader and every data section."""
     head = _head(declarations, tables, command_line)
-    loader = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX).replace(
-        _LOCK, 'globals().setdefault("__lazybind_lock__", %s)' % _LOCK)
+    loader = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX)
     data = _with_data("", loader, tables)
     size = len(data[:data.index(_DATA_BANNER)].encode("utf-8"))
     return head + _STUB.replace("{suffix}", DATA_SUFFIX).replace("{size}", str(size)), data
