@@ -18,14 +18,14 @@ from .tables import Tables, comment_safe, laid_out
 
 # The only code that runs when the module is imported: it defines two functions.
 _BOOTSTRAP = '''\
-def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{runtime_id}",
-                _at="{directory}"):
+def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[],
+                _runtime="{runtime_id}", _at="{directory}"):
     # First access: compile the runtime's core, kept in this file's comment lines (its bytecode
     # cached in __pycache__ like a module's; shared by all modules in the process), and let it
     # take over. Importing the module only defined two functions.
     namespace = globals()
     with _lock:
-        if "__lazybind__" not in namespace:
+        if not _installed:
             import sys
             path = {data_path}
 
@@ -51,7 +51,7 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
                 # without docstrings (a module carries them in memory), but for the methods of
                 # __lazybind__, which users read with help()
                 code = compile("\\n" * (line - 1) + body.replace("\\n#|", "\\n")[2:], path, "exec",
-                               optimize=0 if part == "tools" else 2)
+                               optimize=0 if part in ("info", "tools") else 2)
                 if not sys.dont_write_bytecode:
                     try:
                         os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -69,6 +69,7 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _runtime="{ru
                 exec(load("core"), runtime.__dict__)
                 sys.modules[_runtime] = runtime
             namespace["__getattr__"] = runtime.install(namespace, path, _at, load)
+            _installed.append(True)
     return namespace["__getattr__"](name)
 
 

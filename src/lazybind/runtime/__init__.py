@@ -3,8 +3,9 @@
 A generated module carries the runtime's source in its data section, one section a part: the core,
 data.py (reading the module's tables), core.py (finding names, functions, variables, constants,
 plain types) and libraries.py (opening the libraries a function is looked up in), then records,
-callbacks, variadic, macros, tools, kernel, compiled and abi, and errors (the exception classes,
-loaded before any other part, or on the first error).
+callbacks, variadic, macros, info (the class of `__lazybind__`, made on the first ask), tools,
+kernel, compiled and abi, and errors (the exception classes, loaded before any other part, or on
+the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
 core's names and the core calls a part's functions only after loading it. So a program that calls
@@ -89,7 +90,8 @@ With --data-file, OUT.py holds the banner and a stub that runs the first bytes o
 
 from pathlib import Path
 
-PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "tools", "kernel", "compiled", "abi")
+PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "info", "tools", "kernel", "compiled",
+         "abi")
 
 
 # the files of a part, in order, where they are more than the part's own
@@ -115,7 +117,7 @@ def _run_parts(namespace: dict) -> None:
         for name in FILES.get(part, (part,)):
             loader = SourceFileLoader(f"{__name__}.{name}", str(Path(__file__).parent / f"{name}.py"))
             exec(loader.get_code(loader.name), namespace)
-    namespace["_parts"].update(PARTS)
+        namespace["_parts"].add(part)  # (a part that needs one before it finds it there)
 
 
 _run_parts(globals())

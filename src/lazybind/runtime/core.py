@@ -5,10 +5,10 @@ function, variable, constant or plain type. Standard library only.
 The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
 describes the module file this core reads): this core (with data.py before it, which reads the
 module's tables, and libraries.py after it, which opens the libraries), and errors, records,
-callbacks, variadic, macros, tools, kernel, compiled and abi, each compiled the first time
+callbacks, variadic, macros, info, tools, kernel, compiled and abi, each compiled the first time
 something needs it. A part's functions and Binding methods are looked up at call time; the core
 loads a part before it calls into it (`_need`, or a Binding method the part provides, whose
-stand-in loads it: _StandIn). Must not import any module but the standard library's, and nothing
+stand-in loads it: _stand_in). Must not import any module but the standard library's, and nothing
 the core can do without (a library needs ctypes; marshal and _thread are there already).
 """
 
@@ -49,9 +49,6 @@ def _need(part):
                     _need("errors")
                 exec(_load_part(part), globals())
                 _parts.add(part)
-
-
-_ERRORS = ("MissingSymbolError", "LibraryNotFoundError", "LayoutError", "UnsupportedTypeError")
 
 
 def _error(name):
@@ -118,8 +115,8 @@ class Binding:
         if found is None:
             if name.endswith("_") and find(self._data, name[:-1]) is not None:
                 return self.getattr(name[:-1])  # `mod.class_` for a C name that is a Python keyword
-            if name == "__lazybind__":  # asked for before the bootstrap put it in the namespace
-                return self._namespace[name]
+            if name == "__lazybind__":  # made on the first ask (the info part)
+                return self.info()
             raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
         index, kind, ref = found
         with self._lock:
@@ -376,33 +373,33 @@ class Binding:
         return self.spec(self._declaration(index)[1])
 
 
-class _StandIn:
-    """A Binding method (or property) of a part not loaded yet: the first get loads the part,
-    whose methods then replace the stand-ins (_mix_in). Not a Binding.__getattr__: Python
-    specializes no attribute lookup of a class that has one, and a function's first access
-    reads a dozen of them (a third of its time, in ssl.h)."""
-
-    __slots__ = ("part", "name")  # a few hundred bytes less each, in every program
-
-    def __init__(self, part, name):
-        self.part, self.name = part, name
-
-    def __get__(self, binding, owner):
-        _need(self.part)
-        if owner.__dict__.get(self.name) is self:  # the part lacks it
-            raise AttributeError("the %s part has no %s" % (self.part, self.name))
-        return getattr(owner if binding is None else binding, self.name)
-
-
 def _provides(part, *names):
     for name in names:
-        setattr(Binding, name, _StandIn(part, name))
+        setattr(Binding, name, _stand_in(part, name))
+
+
+def _stand_in(part, name):
+    """A Binding method (or property) of a part not loaded yet: a property whose first get loads
+    the part, whose members then replace the stand-ins (_mix_in). Not a Binding.__getattr__:
+    Python specializes no attribute lookup of a class that has one, and a function's first
+    access reads a dozen of them. Nor a class of stand-ins: creating a class costs a program's
+    first use more than all the closures do."""
+
+    def load(binding):
+        _need(part)
+        if Binding.__dict__.get(name) is stand_in:  # the part lacks it
+            raise AttributeError("the %s part has no %s" % (part, name))
+        return getattr(binding, name)
+
+    stand_in = property(load)
+    return stand_in
 
 
 _provides("records", "record_class", "_complete_pending", "_aligned", "_unsupported_type")
 _provides("callbacks", "_callback_type")
 _provides("macros", "_macro_call")
 _provides("compiled", "extension", "_bind_compiled")
+_provides("info", "info")
 _provides("tools", "doc_of", "meta", "all_names", "index_of", "refusals", "inexact", "selftest")
 
 
@@ -454,26 +451,6 @@ _MATERIALIZERS = {
 }
 
 
-# -- the __lazybind__ object -------------------------------------------------------------------
-
-class Info:
-    """`module.__lazybind__`: what the module knows about itself, and helpers for C idioms. Its
-    methods are in the tools part, loaded the first time one is asked for."""
-
-    def __init__(self, binding):
-        self._binding = binding
-        self.libraries = tuple(spec["name"] for spec in binding._library_specs)
-
-    def __getattr__(self, name):
-        if name in _ERRORS:  # MissingSymbolError and the others, for `except` clauses
-            return _error(name)
-        part = "kernel" if name in ("ioctl", "syscall", "IOC") else "tools"
-        if name.startswith("__") or part in _parts:
-            raise AttributeError("__lazybind__ has no attribute %r" % name)
-        _need(part)
-        return getattr(self, name)
-
-
 def install(namespace, path, directory, load_part):
     """Called by a generated module's bootstrap: returns the module's new `__getattr__`.
     `load_part(name)` gives a runtime part's code (from that module's file)."""
@@ -486,5 +463,4 @@ def install(namespace, path, directory, load_part):
         data = Data(path, directory, namespace["__loader__"].get_data(path))
     binding = Binding(namespace, data)
     namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
-    namespace["__lazybind__"] = Info(binding)
     return binding.getattr

@@ -7,6 +7,8 @@ library only.
 import ctypes
 import os
 
+_need("info")  # Info, whose methods this part adds
+
 
 class _Kernel:
     """Info's kernel helpers (mixed into Info when this part loads)."""

@@ -7,6 +7,8 @@ handles) and the module's `__dir__`, meta and docstrings. Runs in the runtime's 
 import ctypes
 import os
 
+_need("info")  # Info, whose methods this part adds
+
 
 class _Tools:
     """Info's methods (mixed into Info when this part loads)."""
