@@ -27,7 +27,6 @@ class Data:
     instead (`content`); on Windows, which has no pread, the file is mapped at once."""
 
     MAP_AFTER = 24
-    WINDOW_BEFORE = 256  # bytes read before a line (line), kept for the lines read next
 
     def __init__(self, path, directory, content=None):
         self.path = path
@@ -36,7 +35,6 @@ class Data:
         self.buffer = content  # the bytes, or the map, once there is one
         self._descriptor = None
         self._reads = 0
-        self._window = (0, b"")  # (where, bytes) of the last lines read (line)
         if content is None:
             self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             if not hasattr(os, "pread"):
@@ -114,18 +112,13 @@ class Data:
         buffer = self.buffer
         if buffer is not None:  # mapped: the end found in place, one slice
             return buffer[start:buffer.find(b"\n", start)].decode("utf-8")
-        first, text = self._window
-        end = text.find(b"\n", start - first) if first <= start < first + len(text) else -1
         size = 128
-        while end < 0:  # a line is short but for a large record's spec
-            # read with the bytes before the line: a spec's parts are written before it, and
-            # are often what is read next (a function's result and parameter types)
-            first = max(0, start - self.WINDOW_BEFORE)
-            text = self.read(first, start - first + size)
-            end = text.find(b"\n", start - first)
+        while True:  # a line is short but for a large record's spec
+            text = self.read(start, size)
+            end = text.find(b"\n")
+            if end >= 0:
+                return text[:end].decode("utf-8")
             size *= 4
-        self._window = first, text
-        return text[start - first:end].decode("utf-8")
 
     def fixed(self, name, index, width):
         """The base-36 value at `index` of a fixed-width section."""
