@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import tempfile
 
+import pytest
+
 import lazybind
 from lazybind import objdata, parse, precompiled
 from lazybind.precompiled import WRAPPER
@@ -83,3 +85,19 @@ def test_nothing_is_left_in_the_temporary_directory(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     _generate(tmp_path)
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("spare", [True, False])
+def test_a_header_named_from_the_working_directory_is_found_by_every_run(tmp_path, monkeypatch, spare):
+    """The wrapper lies in a directory of its own: a header it names by a path relative to the
+    working directory must be found from there by every run, with the precompiled form or
+    without. Without it (a machine with no core to spare: two generations at once on two cores),
+    the layouts' run did not find it, and the layouts went unconfirmed."""
+    (tmp_path / "include").mkdir()
+    (tmp_path / "include" / "lb_pch.h").write_text(HEADER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(precompiled, "core_to_spare", lambda: spare)
+    module = lazybind.generate(["include/lb_pch.h"], library="z")
+    assert '"layouts": "confirmed by the C compiler' in module
+    monkeypatch.setattr(parse, "headers_ahead", lambda options: None)
+    assert lazybind.generate(["include/lb_pch.h"], library="z") == module

@@ -117,8 +117,13 @@ def read_declarations(options: Options, progress: Steps = no_progress,
 def headers_ahead(options: Options) -> Optional[PrecompiledHeaders]:
     """The headers `options` name, being precompiled for their target's C compiler as the
     generation starts (lazybind.precompiled), for its runs to include; None without one. The
-    caller closes it."""
-    return precompiled_headers(main_file_source(options.headers), compiler_args(options))
+    caller closes it. The wrapper that includes them lies in a directory of its own: a header
+    named from the working directory is named there by its absolute path, which every run finds
+    (the layouts' run has no -iquote for the working directory, and reads the wrapper's text
+    when no precompiled form was built)."""
+    headers = [os.path.abspath(header) if not header.startswith("<") and os.path.isfile(header)
+               else header for header in options.headers]
+    return precompiled_headers(main_file_source(headers), compiler_args(options))
 
 
 def _named_targets(results, known):
