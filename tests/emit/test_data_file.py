@@ -55,13 +55,15 @@ def test_first_use_from_many_threads_installs_one_runtime(split):
 
 def test_a_thread_still_in_the_stub_when_another_installed_the_runtime_gets_its_name(split):
     """A thread that entered the stub before another thread's first use installed the runtime
-    runs the stub after it: its loader must not replace the installed `__getattr__` (it did, and
-    that thread, then every new name, recursed without end)."""
+    runs the stub after it: its loader defines `__getattr__` and `__dir__` again, over the
+    runtime's, which must come back (they did not: that thread, then every new name, recursed
+    without end)."""
     out = python_in_subprocess(
         f"import sys; sys.path.insert(0, {str(split.parent)!r})\nimport zlib_split as z\n"
         "stub = z.__getattr__\nz.crc32\n"
-        "print(stub('adler32') is z.adler32, z.zlibVersion().decode(), stub('crc32') is z.crc32)")
-    assert out.split() == ["True", zlib.ZLIB_RUNTIME_VERSION, "True"]
+        "print(stub('adler32') is z.adler32, z.zlibVersion().decode(), stub('crc32') is z.crc32,\n"
+        "      len(dir(z)) > 500)")
+    assert out.split() == ["True", zlib.ZLIB_RUNTIME_VERSION, "True", "True"]
 
 
 def test_check_and_staleness_read_the_data_file(split):

@@ -16,6 +16,7 @@ from ..runtime import DATA_SUFFIX, PARTS, part_source
 from .tables import Tables, comment_safe, laid_out
 
 
+_LOCK, _INSTALLED = '__import__("_thread").allocate_lock()', "_installed=[]"
 # The only code that runs when the module is imported: it defines two functions.
 _BOOTSTRAP = '''\
 def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[],
@@ -69,7 +70,9 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[]
                 exec(load("core"), runtime.__dict__)
                 sys.modules[_runtime] = runtime
             namespace["__getattr__"] = runtime.install(namespace, path, _at, load)
-            _installed.append(True)
+            _installed.append((namespace["__getattr__"], namespace["__dir__"]))
+        # (a --data-file loader that a late thread ran again defined both over the runtime's)
+        namespace["__getattr__"], namespace["__dir__"] = _installed[0]
     return namespace["__getattr__"](name)
 
 
@@ -82,16 +85,14 @@ def __dir__():
 # With --data-file, the module is only this: its loader and data are in OUT.lazybind, so that
 # compiling the module from source (no bytecode written) costs a few lines, not the tables. The
 # loader it runs (the first {size} bytes of the data file) defines the real __getattr__ and
-# __dir__, once: a thread that entered the stub while another installed the runtime must not
-# define them again over the runtime's __getattr__.
+# __dir__. Threads running it at once share its lock and its record of the install (kept in the
+# module's globals), so the runtime is installed once; a thread that runs it after the install
+# defines the two functions again over the runtime's, and the first call puts the runtime's back.
 _STUB = '''\
-def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _loaded=[]):
-    with _lock:
-        if not _loaded:
-            with open(__file__[:-3] + "{suffix}", "rb") as data:
-                exec(data.read({size}), globals())
-            _loaded.append(True)
-    return globals()["__getattr__"](name)
+def __getattr__(name):
+    with open(__file__[:-3] + "{suffix}", "rb") as data:
+        exec(data.read({size}), globals())
+    return __getattr__(name)
 
 
 def __dir__():
@@ -108,7 +109,9 @@ def render_split(declarations: ir.Declarations, tables: Tables,
     """(module text, data file text) for --data-file: the module holds the banner and a stub, the
     data file the loader and every data section."""
     head = _head(declarations, tables, command_line)
-    loader = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX)
+    loader = _BOOTSTRAP.replace("{data_path}", '__file__[:-3] + "%s"' % DATA_SUFFIX).replace(
+        _LOCK, 'globals().setdefault("__lazybind_lock__", %s)' % _LOCK).replace(
+        _INSTALLED, '_installed=globals().setdefault("__lazybind_installed__", [])')
     data = _with_data("", loader, tables)
     size = len(data[:data.index(_DATA_BANNER)].encode("utf-8"))
     return head + _STUB.replace("{suffix}", DATA_SUFFIX).replace("{size}", str(size)), data
