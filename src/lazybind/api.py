@@ -83,6 +83,9 @@ def render(options: Options, output: Optional[str] = None, progress: Steps = no_
             progress("finding what ctypes cannot express")
             refused = _refusals(declarations, data)
         confirmation = layouts.confirmation(data, types).of(names)
+    if confirmation.why:  # the module says only that they are clang's: say why here
+        warnings.warn(f"record layouts not confirmed by a C compiler: {confirmation.why}", BuildWarning,
+                      stacklevel=2)
     if confirmation.disagreements and settled is None:
         declarations = _with_refusals(declarations, confirmation.disagreements)
         tables = encode(declarations, libraries, __version__, compile_options(options), options.docstrings)

@@ -32,6 +32,7 @@ class LayoutConfirmation:
     confirmed: FrozenSet[str]  # of those, the records it laid out as clang did
     # record, typedef, enum or variable name -> the first difference the compiler found
     disagreements: Dict[str, str]
+    why: str = ""  # why none could check them (kept out of the module's text: it may hold paths)
 
     @property
     def note(self) -> str:
@@ -49,7 +50,7 @@ class LayoutConfirmation:
         all those confirmed)."""
         return LayoutConfirmation(
             self.compiler, self.planned & names, self.confirmed & names,
-            {name: why for name, why in self.disagreements.items() if name in names})
+            {name: why for name, why in self.disagreements.items() if name in names}, self.why)
 
 
 def confirm_layouts(data: "rt.Data", base_dir: str,
@@ -72,8 +73,8 @@ def confirm_layouts(data: "rt.Data", base_dir: str,
             return LayoutConfirmation(compiler.label, frozenset(), frozenset(), {})
         outputs, _ = Program(compiler, tables.meta, base_dir,
                              precompiled=precompiled).run(planner.probes)
-    except CheckError:
-        return LayoutConfirmation("", frozenset(), frozenset(), {})
+    except CheckError as error:
+        return LayoutConfirmation("", frozenset(), frozenset(), {}, error.message)
     report = Report(module="")
     comparer = Comparer(tables, planner, report, None, types)
     disagreements: Dict[str, str] = {}

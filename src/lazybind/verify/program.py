@@ -88,7 +88,7 @@ def find_compiler(target: str) -> Compiler:
     try:
         return toolchain.find_compiler(target)
     except toolchain.ToolchainError as error:
-        raise CheckError(str(error)) from None
+        raise CheckError(error.message) from None
 
 
 # -- the program: written, compiled, its object file read -----------------------------------------
