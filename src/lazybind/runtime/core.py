@@ -146,10 +146,7 @@ class Binding:
             function = self._symbol(index, name, _stdcall_pointer)
         else:
             function = self._symbol(index, name, _function_pointer)
-        function.restype = restype
-        function.argtypes = argtypes
-        if errcheck is not None:
-            function.errcheck = errcheck
+        _prototype(function, restype, argtypes, errcheck)
         if tag == "V":
             _need("variadic")
             wrapper = _variadic(function, name, len(argtypes), self)

@@ -13,7 +13,6 @@ OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
 LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
 LINE_BITS = 20
 KIND_BITS = 4  # of a names line's number: ref << (INDEX bits + KIND_BITS) | kind << INDEX bits | INDEX
-KIND_MASK = (1 << KIND_BITS) - 1
 
 
 class Data:
@@ -45,10 +44,9 @@ class Data:
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
         # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
         # start, the longest bucket's bytes (searched from a bucket's start, the end need not
-        # be read), a number's digits, and how to unpack it
+        # be read), a number's digits
         self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, (self.where("names") or (0,))[0],
-                        (self.where("longest") or (0,))[0], digits, self.index_mask, self.index_bits,
-                        self.ref_shift)
+                        (self.where("longest") or (0,))[0], digits)
 
     def where(self, name):
         """(start, end, first line) of a section, from the directory (`_at`), or None: read from
@@ -78,7 +76,8 @@ class Data:
 
     def unpack(self, number):
         """(index, kind, ref) from a names line's number."""
-        return number & self.index_mask, number >> self.index_bits & KIND_MASK, number >> self.ref_shift
+        return (number & self.index_mask, number >> self.index_bits & ((1 << KIND_BITS) - 1),
+                number >> self.ref_shift)
 
     def read(self, start, size):
         buffer = self.buffer
@@ -133,7 +132,7 @@ def find(data, name):
     search may run past the bucket's end, never past the longest bucket's length: a name is in
     one line only, and `lines`, after `names`, has no space to match."""
     key = name.encode("utf-8", "surrogatepass")
-    bucket_start, buckets, names_start, longest, digits, index_mask, index_bits, ref_shift = data.finding
+    bucket_start, buckets, names_start, longest, digits = data.finding
     if buckets <= 0:
         return None
     at = bucket_start + int.from_bytes(key, "little") % buckets * 9 + 2
@@ -146,6 +145,4 @@ def find(data, name):
     if found < 0:
         return None
     at = found + 3 + len(key)
-    number = int(buffer[at:at + digits], 36)
-    # (unpack's arithmetic, in line: every first access of a name comes through here)
-    return number & index_mask, number >> index_bits & KIND_MASK, number >> ref_shift
+    return data.unpack(int(buffer[at:at + digits], 36))
