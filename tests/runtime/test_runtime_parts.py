@@ -1,6 +1,6 @@
 """The runtime loads what is used (issue 17): a program that calls plain functions compiles only the
 core and what opens libraries, and each other part (records, callbacks, variadic, macros, tools,
-kernel, abi) the first time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
+kernel, abi, search) the first time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
 the module keeps working where its directory is read-only, under `python -S` and after fork, and
 a traceback through the runtime points at the module's real lines."""
 
@@ -38,6 +38,9 @@ USES = {
     "m.snprintf(ctypes.create_string_buffer(8), 8, b'%d', 1)": {"variadic", "errors"},
     "m.EVP_MD_CTX_get_size": {"macros", "errors"},
     "m.__lazybind__.names()": {"info", "tools", "errors"},
+    "dir(m)": {"info", "tools", "errors"},
+    # a missing symbol's message names where it is declared (the errors part words it)
+    "try: m.lazybind_absent_function\nexcept AttributeError as e: assert 'parts.h:7' in str(e), e": {"errors"},
     "m.__lazybind__.IOC(0, 1, 2, 3)": {"info", "kernel", "errors"},
     "m.div(7, 2)": {"records", "abi", "errors"},  # div_t by value: libffi may pass it wrongly
     # C's open, once in the module, is not the open that loads a part
@@ -203,16 +206,3 @@ def test_threads_finding_names_while_the_file_gets_mapped(module_dir):
             thread.join()
         assert data.buffer is not None
     assert not errors, errors[:3]
-
-
-def test_a_method_its_part_does_not_define_is_an_attribute_error_not_a_loop():
-    """Binding's methods from a part are stand-ins until the part loads (Binding has no
-    __getattr__); one the part then lacks is an AttributeError naming the part."""
-    from lazybind import runtime as rt
-
-    rt.Binding.not_in_tools = stand_in = rt._stand_in("tools", "not_in_tools")
-    try:
-        with pytest.raises(AttributeError, match="the tools part has no not_in_tools"):
-            stand_in.fget(object())  # what `binding.not_in_tools` runs
-    finally:
-        del rt.Binding.not_in_tools

@@ -1,7 +1,8 @@
-"""lazybind runtime, calls ctypes/libffi passes wrongly: a signature with a record by value that
-ctypes would pass or return other than C does is refused where it is first used, naming the
-function and the record. Runs in the runtime's shared namespace (see core.py), loaded the first
-time a signature has a record by value. Standard library only.
+"""lazybind runtime, calling conventions: a signature with a record by value that ctypes/libffi
+would pass or return other than C does is refused where it is first used, naming the function
+and the record; a stdcall function (i686 Windows' WINAPI) is made through a WinDLL. Runs in the
+runtime's shared namespace (see core.py), loaded the first time a signature has a record by
+value or a function is stdcall. Standard library only.
 
 On x86-64 System V a record of up to 16 bytes travels in registers, one per eightbyte by its
 class: INTEGER takes the next of six general registers, SSE the next of eight vector ones; a
@@ -70,8 +71,10 @@ def _passing_classes(binding, ctype, is_result):
     index = found[0] if found else -1
     if index < 0 or binding._types.get(("record", index)) is not ctype:
         _refuse(ctype, "not a record of this module")
-    wanted, got, align = binding._once(("classes", index), lambda spec: _both_classes(
-        binding, spec, ctype), binding._record_spec(index))
+    classes = binding._types.get(("classes", index))
+    if classes is None:  # worked out once per record
+        classes = binding._types["classes", index] = _both_classes(binding, binding._record_spec(index), ctype)
+    wanted, got, align = classes
     if align != ctypes.alignment(ctype) and max(align, ctypes.alignment(ctype)) > 8:
         _refuse(ctype, "aligned to %d bytes in C, %d in ctypes" % (align, ctypes.alignment(ctype)))
     if wanted == "?":
@@ -272,3 +275,12 @@ def _libffi_classes(ffi_type, offset):
     if words > 2 or _MEMORY in classes:
         return None  # beyond 16 bytes only vector types travel in registers
     return classes or [None]
+
+
+def _stdcall_pointer(library, name):
+    """The stdcall function `name` of `library` (i686 Windows' WINAPI, a "W" spec): a WinDLL over
+    the same handle makes it; the library itself (a CDLL) makes the cdecl ones."""
+    stdcall = library.__dict__.get("_lazybind_stdcall")
+    if stdcall is None:
+        stdcall = library._lazybind_stdcall = ctypes.WinDLL(library._name, handle=library._handle)
+    return _function_pointer(stdcall, name)

@@ -20,6 +20,16 @@ class _Compiled:
                         self._namespace.get("__file__"), self._data.section("compiled"))
         return self._extension
 
+    def _compiled_function(self, index, name, restype, argtypes, errcheck):
+        """The extension's function `name`, or None when the extension does not load or has no
+        slot for it (the ctypes function is made instead)."""
+        extension = self.extension()
+        slot = -1 if extension is None else extension.slot(index)
+        if slot < 0:
+            return None
+        return self._symbol(index, name, lambda library, name: self._bind_compiled(
+            slot, library, name, restype, argtypes, errcheck))
+
     def _bind_compiled(self, slot, library, name, restype, argtypes, errcheck):
         """The extension's function for `name` in `library` (AttributeError when it lacks it).
         Calls with arguments the extension does not convert itself go to the ctypes function."""

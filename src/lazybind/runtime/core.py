@@ -5,11 +5,12 @@ function, variable, constant or plain type. Standard library only.
 The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
 describes the module file this core reads): this core (with data.py before it, which reads the
 module's tables, and libraries.py after it, which opens the libraries), and errors, records,
-callbacks, variadic, macros, info, tools, kernel, compiled and abi, each compiled the first time
-something needs it. A part's functions and Binding methods are looked up at call time; the core
-loads a part before it calls into it (`_need`, or a Binding method the part provides, whose
-stand-in loads it: _stand_in). Must not import any module but the standard library's, and nothing
-the core can do without (a library needs ctypes; marshal and _thread are there already).
+callbacks, variadic, macros, info, tools, kernel, compiled, abi and search, each compiled the
+first time something needs it. A part's functions and Binding methods are looked up at call
+time; the core loads a part before it calls into it or into the Binding methods the part adds
+(`_need`: not a stand-in for each such method, which cost every first use more than the calls
+do). Must not import any module but the standard library's, and nothing the core can do without
+(a library needs ctypes; marshal and _thread are there already).
 """
 
 import ctypes
@@ -28,7 +29,10 @@ _PRIMITIVE_CTYPES = {
     "longdouble": ctypes.c_longdouble, "wchar": ctypes.c_wchar, "char16": ctypes.c_uint16,
     "char32": ctypes.c_uint32,
 }
-_BYTE_POINTEES = ("p" + "uchar", "p" + "schar", "p" + "void")
+# what a pointer to these pointees is, as a parameter (bytes are passed as they are) and as a result
+_BYTE_PARAMETERS = {"pchar": ctypes.c_char_p, "pwchar": ctypes.c_wchar_p, "puchar": ctypes.c_void_p,
+                    "pschar": ctypes.c_void_p, "pvoid": ctypes.c_void_p}
+_BYTE_RESULTS = {"puchar": ctypes.c_ubyte, "pschar": ctypes.c_byte}
 _ABSENT = object()
 
 
@@ -103,11 +107,6 @@ class Binding:
         name, _, number = line[2:].partition(" ")
         return name, self._data.unpack(int(number, 36))[2]
 
-    def location(self, index):
-        packed = self._data.fixed("locations", index, LOCATION_WIDTH)
-        files = self._data.section("files")
-        return "%s:%d" % (files[packed >> LINE_BITS], packed & ((1 << LINE_BITS) - 1))
-
     # -- attribute access ---------------------------------------------------------------------
 
     def getattr(self, name):
@@ -116,6 +115,7 @@ class Binding:
             if name.endswith("_") and find(self._data, name[:-1]) is not None:
                 return self.getattr(name[:-1])  # `mod.class_` for a C name that is a Python keyword
             if name == "__lazybind__":  # made on the first ask (the info part)
+                _need("info")
                 return self.info()
             raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
         index, kind, ref = found
@@ -128,6 +128,7 @@ class Binding:
                     raise _error("UnsupportedTypeError")("%s: %s" % (name, self._foreign))
                 value = _MATERIALIZERS[kind](self, index, name, ref)
                 if self._pending:
+                    _need("records")
                     self._complete_pending()
                 # Interned, like the names of ordinary module globals: later lookups compare by identity.
                 self._namespace[sys.intern(name)] = value
@@ -137,22 +138,19 @@ class Binding:
         # (most functions share a signature built before: looked up here, without a call)
         restype, argtypes, errcheck, tag = self._signatures.get(ref) or self._signature(ref, name)
         if self._extension is not None:  # a module with a compiled fast path
-            extension = self.extension()
-            slot = -1 if extension is None else extension.slot(index)
-            if slot >= 0:
-                return self._symbol(index, name, lambda library, name: self._bind_compiled(
-                    slot, library, name, restype, argtypes, errcheck))
+            _need("compiled")
+            function = self._compiled_function(index, name, restype, argtypes, errcheck)
+            if function is not None:
+                return function
         if tag == "W":  # stdcall (i686 Windows): through WinDLL
+            _need("abi")
             function = self._symbol(index, name, _stdcall_pointer)
         else:
             function = self._symbol(index, name, _function_pointer)
         _prototype(function, restype, argtypes, errcheck)
         if tag == "V":
             _need("variadic")
-            wrapper = _variadic(function, name, len(argtypes), self)
-            if self._data.has("docs"):
-                wrapper.__doc__ = self.doc_of(name)
-            return wrapper
+            return _variadic(function, name, len(argtypes), self)
         return function
 
     def _signature(self, ref, name):
@@ -194,6 +192,7 @@ class Binding:
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
 
     def _record_entry(self, index, name, ref):
+        _need("records")
         return self.record_class(index)
 
     def _type_entry(self, index, name, ref):
@@ -213,13 +212,8 @@ class Binding:
                 return lookup(library or self.library(number), name)
             except (AttributeError, ValueError):
                 continue
-        if not libraries:
-            message = "%s (declared at %s): this module was generated without --library" % (
-                name, self.location(index))
-        else:
-            message = "%s (declared at %s) is not exported by %s" % (name, self.location(index), ", ".join(
-                library._name or sys.executable for library in libraries))  # None: the running process
-        error = self._missing[index] = _error("MissingSymbolError")(message)
+        _need("errors")
+        error = self._missing[index] = self._missing_symbol(index, name)
         raise error
 
     def library(self, number):
@@ -233,6 +227,7 @@ class Binding:
                         # this CDLL's own function class: its functions' help() shows the header
                         # comment, decompressed on the first ask
                         library._FuncPtr.__doc__ = property(lambda f: self.doc_of(f.__name__))
+                        _need("tools")
                     self._libraries[number] = library
         return library
 
@@ -245,17 +240,12 @@ class Binding:
             spec = self._specs[ref] = self._data.line("specs", ref)
         return spec
 
-    def _once(self, key, build, ref):
-        """`build(ref)`, computed once per key: types are built on first use and then shared."""
-        value = self._types.get(key, _ABSENT)
-        if value is _ABSENT:
-            value = self._types[key] = build(ref)
-        return value
-
     def ctype(self, ref):
         """The ctypes type for the type spec at `ref` (None for void), built once."""
         value = self._types.get(ref, _ABSENT)
-        return self._once(ref, self._build_type, ref) if value is _ABSENT else value
+        if value is _ABSENT:
+            value = self._types[ref] = self._build_type(ref)
+        return value
 
     def _build_type(self, ref):
         spec = self.spec(ref)
@@ -263,22 +253,25 @@ class Binding:
         if tag == "p":
             if spec == "pvoid":
                 return None
-            if spec in ("pint128", "puint128"):
-                return self._unsupported_type(spec[1:], 16, 16)
-            return _PRIMITIVE_CTYPES[spec[1:]]
-        if tag in "*&":
+            if spec[1:] in _PRIMITIVE_CTYPES:  # (not __int128: below)
+                return _PRIMITIVE_CTYPES[spec[1:]]
+        elif tag in "*&":
             return self._pointer(spec)
-        if tag == "[":
+        elif tag == "[":
             length, _, element = spec[1:].partition("]")
             return self.ctype(int(element)) * (int(length) if length else 0)
-        if tag in "FVW":
+        elif tag in "FVW":
+            _need("callbacks")
             return self._callback_type(spec)
+        elif tag == "X":  # the C compiler and clang disagree on this type: no ctype is right
+            raise _error("LayoutError")(bytes.fromhex(spec[1:]).decode())
+        _need("records")  # a record, a typedef aligned its own way, a type ctypes lacks (U, int128)
         if tag == "R":
             return self.record_class(int(spec[1:]))
         if tag == "A":
             return self._aligned(ref, spec)
-        if tag == "X":  # the C compiler and clang disagree on this type: no ctype is right
-            raise _error("LayoutError")(bytes.fromhex(spec[1:]).decode())
+        if tag == "p":
+            return self._unsupported_type(spec[1:], 16, 16)
         size, align, spelling = spec[1:].split(",")
         return self._unsupported_type(bytes.fromhex(spelling).decode(), int(size), int(align))
 
@@ -308,36 +301,26 @@ class Binding:
         return ctypes.POINTER(target)
 
     def param_ctype(self, ref):
-        """A parameter type: `char *` takes bytes; `void *` and byte pointers take bytes too."""
+        """A parameter's type, built once: `char *` takes bytes; `void *` and byte pointers take
+        bytes too. An array parameter is a pointer to its element, as in C."""
         value = self._params.get(ref)
         if value is None:  # (a parameter has a type: never None, unlike a result)
-            value = self._params[ref] = self._param_ctype(ref)
+            spec = self.spec(ref)
+            pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2])
+                                ) if spec[0] in "*&[" else ""
+            value = self._params[ref] = (_BYTE_PARAMETERS.get(pointee)
+                                         or self._checked_value_type(self.ctype(ref)))
         return value
-
-    def _param_ctype(self, ref):
-        spec = self.spec(ref)
-        if spec[0] in "*&[":  # an array parameter is a pointer to its element in C
-            pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2]))
-            if pointee == "pchar":
-                return ctypes.c_char_p
-            if pointee == "pwchar":
-                return ctypes.c_wchar_p
-            if pointee in _BYTE_POINTEES:
-                return ctypes.c_void_p
-        return self._checked_value_type(self.ctype(ref))
 
     def result_ctype(self, ref):
+        """A result's type (None for void), built once: a pointer to bytes gives their address."""
         value = self._results.get(ref, _ABSENT)
         if value is _ABSENT:
-            value = self._results[ref] = self._result_ctype(ref)
+            spec = self.spec(ref)
+            pointee = self.spec(int(spec[1:])) if spec[0] in "*&" else ""
+            value = self._results[ref] = (ctypes.POINTER(_BYTE_RESULTS[pointee]) if pointee in _BYTE_RESULTS
+                                          else self._checked_value_type(self.ctype(ref)))
         return value
-
-    def _result_ctype(self, ref):
-        spec = self.spec(ref)
-        pointee = self.spec(int(spec[1:])) if spec[0] in "*&" else ""
-        if pointee in _BYTE_POINTEES[:2]:
-            return ctypes.POINTER(ctypes.c_ubyte if pointee == "puchar" else ctypes.c_byte)
-        return self._checked_value_type(self.ctype(ref))
 
     @staticmethod
     def _checked_value_type(ctype):
@@ -365,39 +348,6 @@ class Binding:
             if spec[1:2] == "?":
                 self._built.add(index)
         return cls
-
-    def _record_spec(self, index):
-        return self.spec(self._declaration(index)[1])
-
-
-def _provides(part, *names):
-    for name in names:
-        setattr(Binding, name, _stand_in(part, name))
-
-
-def _stand_in(part, name):
-    """A Binding method (or property) of a part not loaded yet: a property whose first get loads
-    the part, whose members then replace the stand-ins (_mix_in). Not a Binding.__getattr__:
-    Python specializes no attribute lookup of a class that has one, and a function's first
-    access reads a dozen of them. Nor a class of stand-ins: creating a class costs a program's
-    first use more than all the closures do."""
-
-    def load(binding):
-        _need(part)
-        if Binding.__dict__.get(name) is stand_in:  # the part lacks it
-            raise AttributeError("the %s part has no %s" % (part, name))
-        return getattr(binding, name)
-
-    stand_in = property(load)
-    return stand_in
-
-
-_provides("records", "record_class", "_complete_pending", "_aligned", "_unsupported_type")
-_provides("callbacks", "_callback_type")
-_provides("macros", "_macro_call")
-_provides("compiled", "extension", "_bind_compiled")
-_provides("info", "info")
-_provides("tools", "doc_of", "meta", "all_names", "index_of", "refusals", "inexact", "selftest")
 
 
 # compared by identity: isinstance() of a class against a metaclass takes 0.4 us, and every
@@ -444,7 +394,7 @@ _MATERIALIZERS = {
     KIND_TYPEDEF: Binding._type_entry,
     KIND_CONSTANT: Binding._constant,
     KIND_ALIAS: Binding._alias,
-    KIND_MACRO_CALL: lambda binding, index, name, ref: binding._macro_call(index, name, ref),
+    KIND_MACRO_CALL: lambda binding, index, name, ref: _need("macros") or binding._macro_call(index, name, ref),
 }
 
 
@@ -459,5 +409,5 @@ def install(namespace, path, directory, load_part):
     except OSError:  # not a plain file (in a zip): its loader has the bytes
         data = Data(path, directory, namespace["__loader__"].get_data(path))
     binding = Binding(namespace, data)
-    namespace["__dir__"] = lambda: binding.all_names() + ["__lazybind__"]
+    namespace["__dir__"] = lambda: _need("tools") or binding.all_names() + ["__lazybind__"]
     return binding.getattr

@@ -89,11 +89,6 @@ class Data:
             buffer = self.buffer
         return buffer[start:start + size]
 
-    @property
-    def count(self):
-        """The number of declarations."""
-        return self.where("count")[0]
-
     def has(self, name):
         return self.where(name) is not None
 

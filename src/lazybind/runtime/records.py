@@ -25,6 +25,9 @@ class _Records:
             self._complete(index, cls)
         return cls
 
+    def _record_spec(self, index):
+        return self.spec(self._declaration(index)[1])
+
     def _complete(self, index, cls):
         self._built.add(index)
         layout = self._record_spec(index)[1:].split(";")

@@ -56,6 +56,7 @@ class _Tools:
     def backend(self):
         """"compiled" when the module's compiled extension is in use, else "ctypes"."""
         binding = self._binding
+        _need("compiled")
         return "ctypes" if binding._extension is None or binding.extension() is None else "compiled"
 
     def with_errno(self, function):
@@ -88,6 +89,7 @@ class _Tools:
         """A variant of a resolved C function that keeps the GIL during the C call, for short
         calls in a hot loop: releasing the GIL and taking it back costs more than such a call.
         Other threads wait while it runs, so not for calls that block or run long."""
+        _need("compiled")
         extension = self._binding._extension and self._binding.extension()
         if extension is not None and type(function).__name__ == "compiled_function":
             return extension.holding_gil(function)
@@ -156,6 +158,7 @@ class _BindingTools:
         """{index: why} for each declaration of `kinds` this module refuses at use, found by
         building what a use builds: classes, types and prototypes (no library is opened)."""
         found = {}
+        _need("records")
         with self._lock:
             for index, name, kind, ref in self._data.entries():
                 if kind not in kinds:
@@ -210,6 +213,11 @@ class _Scoped:
 
 class _DataTools:
     """Data's methods for tools (mixed into Data when this part loads)."""
+
+    @property
+    def count(self):
+        """The number of declarations."""
+        return self.where("count")[0]
 
     def entries(self):
         """(index, name, kind, ref) of every declaration, in index order: the whole names

@@ -27,6 +27,9 @@ def _variadic(function, name, fixed, binding):
 
     call.__name__ = call.__qualname__ = name
     call.__wrapped__ = function
+    if binding._data.has("docs"):
+        _need("tools")
+        call.__doc__ = binding.doc_of(name)
     return call
 
 

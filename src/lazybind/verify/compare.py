@@ -44,6 +44,10 @@ class ModuleSide:
         try:
             spec.loader.exec_module(module)
             self.binding = module.__lazybind__._binding
+            # the parts whose Binding methods the check calls (a use loads them on need)
+            runtime = sys.modules[type(self.binding).__module__]
+            for part in ("records", "tools"):
+                runtime._need(part)
         except LazybindError:
             raise
         except Exception as error:
