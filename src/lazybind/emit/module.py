@@ -34,7 +34,7 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[]
                 # (builtins by import: the module's globals get C's names, such as open)
                 import marshal, os
                 from builtins import compile, open
-                start, end, line = (int(n) for n in _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
+                start, end, line = map(int, _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
                 cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (
                     os.path.dirname(path), os.path.basename(path).rpartition(".")[0],
                     sys.implementation.cache_tag, _runtime, part, line)

@@ -90,7 +90,7 @@ class Data:
         return buffer[start:start + size]
 
     def has(self, name):
-        return self.where(name) is not None
+        return " %s:" % name in self._directory
 
     def section(self, name):
         """A small section's lines, without their prefixes ([] when the module has none)."""
