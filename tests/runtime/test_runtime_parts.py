@@ -107,6 +107,22 @@ def test_where_no_bytecode_can_be_written_and_python_without_site(module_dir, tm
     assert (directory / "__pycache__").read_text() == "not a directory"
 
 
+def test_a_damaged_cache_of_the_runtime_is_compiled_again(module_dir, tmp_path):
+    directory = tmp_path / "damaged"
+    directory.mkdir()
+    shutil.copy(module_dir / "parts_ffi.py", directory)
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import parts_ffi as m; print(m.crc32(0, b'abc', 3))"
+    expected = run("import zlib; print(zlib.crc32(b'abc'))")
+    writing = {"PYTHONDONTWRITEBYTECODE": ""}
+    assert run(code, str(directory), env=writing) == expected
+    [cache] = (directory / "__pycache__").glob("parts_ffi.*.core.*.pyc")
+    whole = cache.read_bytes()
+    for damage in (b"", b"not marshal data", whole[:len(whole) // 2]):
+        cache.write_bytes(damage)
+        assert run(code, str(directory), env=writing) == expected
+        assert cache.read_bytes() == whole  # written again
+
+
 def test_a_module_imported_from_a_zip_reads_its_tables_through_its_loader(module_dir, tmp_path):
     archive = tmp_path / "bindings.zip"
     with zipfile.ZipFile(archive, "w") as out:

@@ -31,18 +31,21 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[]
             path = {data_path}
 
             def load(part):  # the code of a runtime part, from this file
-                # (builtins by import: the module's globals get C's names, such as open)
                 import marshal, os
-                from builtins import compile, open
                 start, end, line = map(int, _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
-                cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (
-                    os.path.dirname(path), os.path.basename(path).rpartition(".")[0],
-                    sys.implementation.cache_tag, _runtime, part, line)
-                try:
-                    with open(cache, "rb") as cached:
-                        return marshal.loads(cached.read())
+                directory, file = os.path.split(path)
+                cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (directory, file.rpartition(".")[0],
+                                                               sys.implementation.cache_tag, _runtime, part, line)
+                try:  # (os, not open: its file objects cost a first use more than this read)
+                    cached = os.open(cache, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                    try:
+                        return marshal.loads(os.read(cached, os.fstat(cached).st_size))
+                    finally:
+                        os.close(cached)
                 except (OSError, ValueError, EOFError, TypeError):
                     pass
+                # (builtins by import: the module's globals get C's names, such as open)
+                from builtins import compile, open
                 try:
                     with open(path, "rb") as data:
                         data.seek(start)
