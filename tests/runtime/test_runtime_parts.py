@@ -39,6 +39,7 @@ USES = {
     "m.EVP_MD_CTX_get_size": {"macros", "errors"},
     "m.__lazybind__.names()": {"info", "tools", "errors"},
     "dir(m)": {"info", "tools", "errors"},
+    "m.stdout": {"variables", "records", "errors"},  # a FILE *: its record is laid out
     # a missing symbol's message names where it is declared (the errors part words it)
     "try: m.lazybind_absent_function\nexcept AttributeError as e: assert 'parts.h:7' in str(e), e": {"errors"},
     "m.__lazybind__.IOC(0, 1, 2, 3)": {"info", "kernel", "errors"},

@@ -4,8 +4,8 @@ A generated module carries the runtime's source in its data section, one section
 data.py (reading the module's tables), core.py (finding names, functions, variables, constants,
 plain types) and libraries.py (opening the libraries a function is looked up in), then records,
 callbacks, variadic, macros, info (the class of `__lazybind__`, made on the first ask), tools,
-kernel, compiled, abi (calling conventions: records by value, stdcall) and search (finding a
-library its names did not open), and errors (the exception classes and the wording of errors
+kernel, compiled, abi (calling conventions: records by value, stdcall), search (finding a
+library its names did not open) and variables (a library's global variables), and errors (the exception classes and the wording of errors
 about a declaration, loaded before any other part, or on the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
@@ -92,7 +92,7 @@ With --data-file, OUT.py holds the banner and a stub that runs the first bytes o
 from pathlib import Path
 
 PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "info", "tools", "kernel", "compiled",
-         "abi", "search")
+         "abi", "search", "variables")
 
 
 # the files of a part, in order, where they are more than the part's own

@@ -1,16 +1,17 @@
 """lazybind runtime, the core: what a generated module runs on its first attribute access. It finds
 a name in the module's tables, reading only the few bytes that lookup needs, and builds a
-function, variable, constant or plain type. Standard library only.
+function, constant or plain type (a variable, a record's fields, a macro call: with their
+parts). Standard library only.
 
 The runtime is parts that share one namespace (see lazybind/runtime/__init__.py, which also
 describes the module file this core reads): this core (with data.py before it, which reads the
 module's tables, and libraries.py after it, which opens the libraries), and errors, records,
-callbacks, variadic, macros, info, tools, kernel, compiled, abi and search, each compiled the
-first time something needs it. A part's functions and Binding methods are looked up at call
-time; the core loads a part before it calls into it or into the Binding methods the part adds
-(`_need`: not a stand-in for each such method, which cost every first use more than the calls
-do). Must not import any module but the standard library's, and nothing the core can do without
-(a library needs ctypes; marshal and _thread are there already).
+callbacks, variadic, macros, info, tools, kernel, compiled, abi, search and variables, each
+compiled the first time something needs it. A part's functions and Binding methods are looked
+up at call time; the core loads a part before it calls into it or into the Binding methods the
+part adds (`_need`: not a stand-in for each such method, which cost every first use more than
+the calls do). Must not import any module but the standard library's, and nothing the core can
+do without (a library needs ctypes; marshal and _thread are there already).
 """
 
 import ctypes
@@ -179,21 +180,8 @@ class Binding:
             signature = self._signatures[ref] = (restype, argtypes, errcheck, spec[0])
         return signature
 
-    def _variable(self, index, name, ref):
-        spec = self.spec(ref)
-        if spec.startswith("[]"):
-            element = self.ctype(int(spec[2:]))
-            variable = self._symbol(index, name, element.in_dll)
-            return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
-        ctype = self.ctype(ref)
-        return self._symbol(index, name, ctype.in_dll)
-
     def _alias(self, index, name, ref):
         return self.getattr(self.name_at(ref))  # the very object of the declaration it names
-
-    def _record_entry(self, index, name, ref):
-        _need("records")
-        return self.record_class(index)
 
     def _type_entry(self, index, name, ref):
         return self.ctype(ref)
@@ -224,10 +212,8 @@ class Binding:
                 if library is None:
                     library = open_library(self._library_specs[number])
                     if self._data.has("docs") and library is not ctypes.pythonapi:
-                        # this CDLL's own function class: its functions' help() shows the header
-                        # comment, decompressed on the first ask
-                        library._FuncPtr.__doc__ = property(lambda f: self.doc_of(f.__name__))
                         _need("tools")
+                        self._document(library)
                     self._libraries[number] = library
         return library
 
@@ -388,13 +374,13 @@ def _value(spec):
 
 _MATERIALIZERS = {
     KIND_FUNCTION: Binding._function,
-    KIND_VARIABLE: Binding._variable,
-    KIND_RECORD: Binding._record_entry,
+    KIND_VARIABLE: lambda binding, *entry: _need("variables") or _variable(binding, *entry),
+    KIND_RECORD: lambda binding, index, name, ref: _need("records") or binding.record_class(index),
     KIND_ENUM: Binding._type_entry,
     KIND_TYPEDEF: Binding._type_entry,
     KIND_CONSTANT: Binding._constant,
     KIND_ALIAS: Binding._alias,
-    KIND_MACRO_CALL: lambda binding, index, name, ref: _need("macros") or binding._macro_call(index, name, ref),
+    KIND_MACRO_CALL: lambda binding, *entry: _need("macros") or binding._macro_call(*entry),
 }
 
 

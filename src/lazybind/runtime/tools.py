@@ -178,6 +178,11 @@ class _BindingTools:
     def all_names(self):
         return [name for _, name, _, _ in self._data.entries()]
 
+    def _document(self, library):
+        """Give the functions of `library` (a CDLL of its own class of functions) the header
+        comment as their help(), decompressed on the first ask."""
+        library._FuncPtr.__doc__ = property(lambda f: self.doc_of(f.__name__))
+
     def doc_of(self, name):
         """The header comment of function `name` (kept with --docstrings), or None."""
         docs = self._types.get("docs")
