@@ -372,6 +372,7 @@ def _value(spec):
     return None
 
 
+# what builds each kind of declaration; a kind built by a part loads it first (_need gives None)
 _MATERIALIZERS = {
     KIND_FUNCTION: Binding._function,
     KIND_VARIABLE: lambda binding, *entry: _need("variables") or _variable(binding, *entry),
