@@ -1,8 +1,9 @@
 """The runtime loads what is used (issue 17): a program that calls plain functions compiles only the
 core and what opens libraries, and each other part (records, callbacks, variadic, macros, tools,
-kernel, abi, search) the first time something needs it. Each case runs in a fresh interpreter, which is what a user's program is;
-the module keeps working where its directory is read-only, under `python -S` and after fork, and
-a traceback through the runtime points at the module's real lines."""
+kernel, abi, search, variables) the first time something needs it. Each case runs in a fresh
+interpreter, which is what a user's program is; the module keeps working where its directory is
+read-only, under `python -S` and after fork, and a traceback through the runtime points at the
+module's real lines."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ USES = {
     "dir(m)": {"info", "tools", "errors"},
     "m.stdout": {"variables", "records", "errors"},  # a FILE *: its record is laid out
     # a missing symbol's message names where it is declared (the errors part words it)
-    "try: m.lazybind_absent_function\nexcept AttributeError as e: assert 'parts.h:7' in str(e), e": {"errors"},
+    "try: m.lazybind_absent_function\nexcept AttributeError as e: assert 'parts.h:7' in str(e)": {"errors"},
     "m.__lazybind__.IOC(0, 1, 2, 3)": {"info", "kernel", "errors"},
     "m.div(7, 2)": {"records", "abi", "errors"},  # div_t by value: libffi may pass it wrongly
     # C's open, once in the module, is not the open that loads a part

@@ -34,8 +34,8 @@ def __getattr__(name, _lock=__import__("_thread").allocate_lock(), _installed=[]
                 import marshal, os
                 start, end, line = map(int, _at.split(" runtime:%s:" % part)[1].split()[0].split(","))
                 directory, file = os.path.split(path)
-                cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (directory, file.rpartition(".")[0],
-                                                               sys.implementation.cache_tag, _runtime, part, line)
+                cache = "%s/__pycache__/%s.%s.%s.%s.%d.pyc" % (
+                    directory, file.rpartition(".")[0], sys.implementation.cache_tag, _runtime, part, line)
                 try:  # (os, not open: its file objects cost a first use more than this read)
                     cached = os.open(cache, os.O_RDONLY | getattr(os, "O_BINARY", 0))
                     try:

@@ -5,8 +5,9 @@ data.py (reading the module's tables), core.py (finding names, functions, variab
 plain types) and libraries.py (opening the libraries a function is looked up in), then records,
 callbacks, variadic, macros, info (the class of `__lazybind__`, made on the first ask), tools,
 kernel, compiled, abi (calling conventions: records by value, stdcall), search (finding a
-library its names did not open) and variables (a library's global variables), and errors (the exception classes and the wording of errors
-about a declaration, loaded before any other part, or on the first error).
+library its names did not open) and variables (a library's global variables), and errors (the
+exception classes and the wording of errors about a declaration, loaded before any other part,
+or on the first error).
 The module's tiny `__getattr__` compiles the core on the first attribute access and the core
 compiles each other part the first time it is needed, all into one namespace: a part uses the
 core's names and the core calls a part's functions only after loading it. So a program that calls
@@ -91,8 +92,8 @@ With --data-file, OUT.py holds the banner and a stub that runs the first bytes o
 
 from pathlib import Path
 
-PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "info", "tools", "kernel", "compiled",
-         "abi", "search", "variables")
+PARTS = ("core", "errors", "records", "callbacks", "variadic", "macros", "info", "tools", "kernel",
+         "compiled", "abi", "search", "variables")
 
 
 # the files of a part, in order, where they are more than the part's own

@@ -73,7 +73,8 @@ def _passing_classes(binding, ctype, is_result):
         _refuse(ctype, "not a record of this module")
     classes = binding._types.get(("classes", index))
     if classes is None:  # worked out once per record
-        classes = binding._types["classes", index] = _both_classes(binding, binding._record_spec(index), ctype)
+        spec = binding._record_spec(index)
+        classes = binding._types["classes", index] = _both_classes(binding, spec, ctype)
     wanted, got, align = classes
     if align != ctypes.alignment(ctype) and max(align, ctypes.alignment(ctype)) > 8:
         _refuse(ctype, "aligned to %d bytes in C, %d in ctypes" % (align, ctypes.alignment(ctype)))
