@@ -28,13 +28,21 @@ def open_library(spec):
         return ctypes.pythonapi
     variable = "LAZYBIND_LIB_" + "".join(c if c.isalnum() else "_" for c in name).upper()
     tried = []
-    for candidate in _library_names(name, spec.get("soname"), os.environ.get(variable)):
+    library = _first_opened(_library_names(name, spec.get("soname"), os.environ.get(variable)), tried)
+    if library is None:
+        _need("search")
+        library = _search_library(name, variable, tried)
+    return library
+
+
+def _first_opened(candidates, tried):
+    """The first of `candidates` that opens, or None; why each failed is added to `tried`."""
+    for candidate in candidates:
         try:
             return ctypes.CDLL(candidate)
         except OSError as error:
             tried.append("%s (%s)" % (candidate, error))
-    _need("search")
-    return _search_library(name, variable, tried)
+    return None
 
 
 def _library_names(name, soname, from_environment):

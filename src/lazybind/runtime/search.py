@@ -4,32 +4,34 @@ everything tried. Runs in the runtime's shared namespace (see core.py), loaded t
 library's names fail. Standard library only.
 """
 
-import ctypes
 import os
 import sys
 
 
 def _search_library(name, variable, tried):
     """The library `name` that the names in `tried` did not open, found elsewhere."""
-    if not _WINDOWS and not _is_file_name(name):
-        for candidate in _scan_library_dirs(name):
-            try:
-                return ctypes.CDLL(candidate)
-            except OSError as error:
-                tried.append("%s (%s)" % (candidate, error))
-    if not _WINDOWS and "/" not in name and ".so" not in name:
+    library = _first_opened(_elsewhere(name, tried), tried)
+    if library is None:
+        raise LibraryNotFoundError(
+            "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
+    return library
+
+
+def _elsewhere(name, tried):
+    """Where else `name` may be: lib<name>.so.* in the usual directories (not for a path or file
+    name), then what ctypes.util finds; nothing on Windows, where LoadLibrary searched already."""
+    if _WINDOWS:
+        return
+    if not _is_file_name(name):
+        yield from _scan_library_dirs(name)
+    if "/" not in name and ".so" not in name:
         from ctypes import util
 
         found = util.find_library(name)
         if found:
-            try:
-                return ctypes.CDLL(found)
-            except OSError as error:
-                tried.append("%s (%s)" % (found, error))
+            yield found
         else:
             tried.append("ctypes.util.find_library(%r): not found" % name)
-    raise LibraryNotFoundError(
-        "library %r not found; set %s to its path. Tried: %s" % (name, variable, "; ".join(tried)))
 
 
 def _scan_library_dirs(name):
