@@ -151,9 +151,9 @@ def record_symbol_lookups(binding):
     lookups = []
     original = binding._symbol
 
-    def counting(index, name, lookup):
+    def counting(index, name, lookup, argument):
         lookups.append(name)
-        return original(index, name, lookup)
+        return original(index, name, lookup, argument)
 
     binding._symbol = counting
     return lookups

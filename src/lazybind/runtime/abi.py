@@ -278,10 +278,10 @@ def _libffi_classes(ffi_type, offset):
     return classes or [None]
 
 
-def _stdcall_pointer(library, name):
+def _stdcall_pointer(library, name, signature):
     """The stdcall function `name` of `library` (i686 Windows' WINAPI, a "W" spec): a WinDLL over
     the same handle makes it; the library itself (a CDLL) makes the cdecl ones."""
     stdcall = library.__dict__.get("_lazybind_stdcall")
     if stdcall is None:
         stdcall = library._lazybind_stdcall = ctypes.WinDLL(library._name, handle=library._handle)
-    return _function_pointer(stdcall, name)
+    return _function_pointer(stdcall, name, signature)

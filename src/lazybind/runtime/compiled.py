@@ -20,20 +20,22 @@ class _Compiled:
                         self._namespace.get("__file__"), self._data.section("compiled"))
         return self._extension
 
-    def _compiled_function(self, index, name, restype, argtypes, errcheck):
+    def _compiled_function(self, index, name, signature):
         """The extension's function `name`, or None when the extension does not load or has no
         slot for it (the ctypes function is made instead)."""
         extension = self.extension()
         slot = -1 if extension is None else extension.slot(index)
         if slot < 0:
             return None
-        return self._symbol(index, name, lambda library, name: self._bind_compiled(
-            slot, library, name, restype, argtypes, errcheck))
+        return self._symbol(index, name, self._bind_compiled, (slot, signature))
 
-    def _bind_compiled(self, slot, library, name, restype, argtypes, errcheck):
-        """The extension's function for `name` in `library` (AttributeError when it lacks it).
-        Calls with arguments the extension does not convert itself go to the ctypes function."""
-        fallback = _CtypesCall(lambda: _prototype(library[name], restype, argtypes, errcheck))
+    def _bind_compiled(self, library, name, slot_and_signature):
+        """The extension's function for `name` in `library` (AttributeError when it lacks it),
+        from its slot in the extension and its signature (see Binding._signature). Calls with
+        arguments the extension does not convert itself go to the ctypes function."""
+        slot, signature = slot_and_signature
+        restype, argtypes, errcheck, _ = signature
+        fallback = _CtypesCall(lambda: _function_pointer(library, name, signature))
         if library is ctypes.pythonapi:
             return fallback.function()  # the C API is called holding the GIL; the extension drops it
         # the extension calls the callback check (errcheck) only for functions taking callbacks

@@ -106,7 +106,7 @@ class Binding:
         """(name, ref) of the declaration at `index`, from its names line."""
         line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
         name, _, number = line[2:].partition(" ")
-        return name, self._data.unpack(int(number, 36))[2]
+        return name, int(number, 36) >> self._data.ref_shift
 
     # -- attribute access ---------------------------------------------------------------------
 
@@ -137,47 +137,44 @@ class Binding:
 
     def _function(self, index, name, ref):
         # (most functions share a signature built before: looked up here, without a call)
-        restype, argtypes, errcheck, tag = self._signatures.get(ref) or self._signature(ref, name)
+        signature = self._signatures.get(ref) or self._signature(ref, name)
         if self._extension is not None:  # a module with a compiled fast path
             _need("compiled")
-            function = self._compiled_function(index, name, restype, argtypes, errcheck)
+            function = self._compiled_function(index, name, signature)
             if function is not None:
                 return function
+        tag = signature[3]
         if tag == "W":  # stdcall (i686 Windows): through WinDLL
             _need("abi")
-            function = self._symbol(index, name, _stdcall_pointer)
-        else:
-            function = self._symbol(index, name, _function_pointer)
-        _prototype(function, restype, argtypes, errcheck)
+            return self._symbol(index, name, _stdcall_pointer, signature)
+        function = self._symbol(index, name, _function_pointer, signature)
         if tag == "V":
             _need("variadic")
-            return _variadic(function, name, len(argtypes), self)
+            return _variadic(function, name, len(signature[1]), self)
         return function
 
     def _signature(self, ref, name):
         """(result type, parameter types, errcheck, tag: F, V or W) of the function spec at `ref`,
-        built once and shared by every function of that signature: specs are interned."""
-        signature = self._signatures.get(ref)
-        if signature is None:
-            spec = self.spec(ref)
-            result, _, params = spec[1:].partition(":")
+        built once and shared by every function of that signature (specs are interned): the
+        caller looks in `_signatures` first."""
+        spec = self._data.line("specs", ref)  # (read once: not kept in `_specs`)
+        result, _, params = spec[1:].partition(":")
+        try:
+            restype = self.result_ctype(int(result))
             built = self._params
-            try:
-                restype = self.result_ctype(int(result))
-                # (a parameter's type, once built, is looked up here: most are a module's few)
-                argtypes = tuple([built.get(p) or self.param_ctype(p)
-                                  for p in map(int, params.split(","))]) if params else ()
-                kinds = set(map(type, argtypes))
-                kinds.add(type(restype))
-                if not _RECORD_TYPES.isdisjoint(kinds):
-                    _need("abi")  # a record by value: a call libffi may pass wrongly
-                    _record_misrouted(self, restype, argtypes)
-            except _error("UnsupportedTypeError") as error:
-                raise _error("UnsupportedTypeError")("%s: %s" % (name, error)) from None
-            # only calls that take callbacks pay for re-raising a callback's exception (a callback
-            # type was built: the callbacks part is there)
-            errcheck = _reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds else None
-            signature = self._signatures[ref] = (restype, argtypes, errcheck, spec[0])
+            # (a parameter's type, once built, is looked up here: most are a module's few)
+            argtypes = tuple([built.get(p) or self.param_ctype(p)
+                              for p in map(int, params.split(","))]) if params else ()
+            kinds = {type(restype), *map(type, argtypes)}
+            if not _RECORD_TYPES.isdisjoint(kinds):
+                _need("abi")  # a record by value: a call libffi may pass wrongly
+                _record_misrouted(self, restype, argtypes)
+        except _error("UnsupportedTypeError") as error:
+            raise _error("UnsupportedTypeError")("%s: %s" % (name, error)) from None
+        # only calls that take callbacks pay for re-raising a callback's exception (a callback
+        # type was built: the callbacks part is there)
+        errcheck = _reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds else None
+        signature = self._signatures[ref] = (restype, argtypes, errcheck, spec[0])
         return signature
 
     def _alias(self, index, name, ref):
@@ -191,13 +188,13 @@ class Binding:
 
     # -- symbols and libraries ------------------------------------------------------------------
 
-    def _symbol(self, index, name, lookup):
-        """`lookup(library, name)` in each library in order; an absence is remembered, so that
-        it is looked up once."""
+    def _symbol(self, index, name, lookup, argument):
+        """`lookup(library, name, argument)` in each library in order; an absence is remembered,
+        so that it is looked up once."""
         libraries = self._libraries
         for number, library in enumerate(libraries):
             try:
-                return lookup(library or self.library(number), name)
+                return lookup(library or self.library(number), name, argument)
             except (AttributeError, ValueError):
                 continue
         _need("errors")
@@ -342,17 +339,12 @@ _RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
 _FUNCTION_POINTER_TYPE = type(ctypes._CFuncPtr)  # the class of a callback parameter's type
 
 
-def _function_pointer(library, name):
-    """`library[name]` without CDLL.__getitem__'s Python frame (AttributeError when absent)."""
+def _function_pointer(library, name, signature):
+    """`library[name]` given its signature (see Binding._signature), without CDLL.__getitem__'s
+    Python frame (AttributeError when absent)."""
     function = library._FuncPtr((name, library))
     function.__name__ = name
-    return function
-
-
-def _prototype(function, restype, argtypes, errcheck):
-    """A ctypes function given its result and parameter types."""
-    function.restype = restype
-    function.argtypes = argtypes
+    function.restype, function.argtypes, errcheck, _ = signature
     if errcheck is not None:
         function.errcheck = errcheck
     return function

@@ -13,6 +13,7 @@ OFFSET_WIDTH = 6  # base-36 digits of an offset in `names` (up to 2**31 bytes)
 LOCATION_WIDTH = 6  # base-36 digits of a location (file << 20 | line, below 2**31)
 LINE_BITS = 20
 KIND_BITS = 4  # of a names line's number: ref << (INDEX bits + KIND_BITS) | kind << INDEX bits | INDEX
+KIND_MASK = (1 << KIND_BITS) - 1
 
 
 class Data:
@@ -73,11 +74,6 @@ class Data:
         with _part_lock:
             if self.buffer is None:
                 self.buffer = mmap.mmap(self._descriptor, 0, access=mmap.ACCESS_READ)
-
-    def unpack(self, number):
-        """(index, kind, ref) from a names line's number."""
-        return (number & self.index_mask, number >> self.index_bits & ((1 << KIND_BITS) - 1),
-                number >> self.ref_shift)
 
     def read(self, start, size):
         buffer = self.buffer
@@ -140,4 +136,5 @@ def find(data, name):
     if found < 0:
         return None
     at = found + 3 + len(key)
-    return data.unpack(int(buffer[at:at + digits], 36))
+    number = int(buffer[at:at + digits], 36)  # (index, kind, ref) packed (see KIND_BITS)
+    return number & data.index_mask, number >> data.index_bits & KIND_MASK, number >> data.ref_shift

@@ -167,7 +167,7 @@ class _BindingTools:
                     if kind == KIND_RECORD:
                         self.record_class(index)
                     elif kind == KIND_FUNCTION:
-                        self._signature(ref, name)
+                        self._signatures.get(ref) or self._signature(ref, name)
                     else:
                         self.ctype(ref)
                 except (LayoutError, UnsupportedTypeError) as error:
@@ -234,8 +234,9 @@ class _DataTools:
         found = []
         for line in self.section("names"):
             name, number = line.split(" ")
-            index, kind, ref = self.unpack(int(number, 36))
-            found.append((index, name, kind, ref))
+            number = int(number, 36)  # (packed as `find` reads it)
+            found.append((number & self.index_mask, name, number >> self.index_bits & KIND_MASK,
+                          number >> self.ref_shift))
         found.sort()
         if self.path is None:
             self._entries = found

@@ -11,6 +11,10 @@ def _variable(binding, index, name, ref):
     spec = binding.spec(ref)
     if spec.startswith("[]"):
         element = binding.ctype(int(spec[2:]))
-        variable = binding._symbol(index, name, element.in_dll)
+        variable = binding._symbol(index, name, _in_dll, element)
         return ctypes.cast(ctypes.addressof(variable), ctypes.POINTER(element))
-    return binding._symbol(index, name, binding.ctype(ref).in_dll)
+    return binding._symbol(index, name, _in_dll, binding.ctype(ref))
+
+
+def _in_dll(library, name, ctype):
+    return ctype.in_dll(library, name)
