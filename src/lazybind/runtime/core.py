@@ -15,7 +15,6 @@ do without (a library needs ctypes; marshal and _thread are there already).
 """
 
 import ctypes
-import sys
 import _thread
 
 
@@ -104,7 +103,8 @@ class Binding:
 
     def _declaration(self, index):
         """(name, ref) of the declaration at `index`, from its names line."""
-        line = self._data.line("names", self._data.fixed("lines", index, OFFSET_WIDTH))
+        data = self._data
+        line = data.line(data.names + data.fixed("lines", index, OFFSET_WIDTH))
         name, _, number = line[2:].partition(" ")
         return name, int(number, 36) >> self._data.ref_shift
 
@@ -120,7 +120,9 @@ class Binding:
                 return self.info()
             raise AttributeError("module %r has no attribute %r" % (self._module_name, name))
         index, kind, ref = found
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # (not `with`, which costs every first access twice as much)
+        try:
             value = self._namespace.get(name, _ABSENT)
             if value is _ABSENT:
                 if index in self._missing:
@@ -131,14 +133,22 @@ class Binding:
                 if self._pending:
                     _need("records")
                     self._complete_pending()
-                # Interned, like the names of ordinary module globals: later lookups compare by identity.
-                self._namespace[sys.intern(name)] = value
+                # (the caller's str, not sys.intern's: from attribute syntax it is interned already)
+                self._namespace[name] = value
             return value
+        finally:
+            lock.release()
 
     def _function(self, index, name, ref):
         # (most functions share a signature built before: looked up here, without a call)
         signature = self._signatures.get(ref) or self._signature(ref, name)
-        if self._extension is not None:  # a module with a compiled fast path
+        if signature[3] == "F" and self._extension is None:  # C's convention, fixed parameters
+            return self._symbol(index, name, _function_pointer, signature)
+        return self._special_function(index, name, signature)
+
+    def _special_function(self, index, name, signature):
+        """A function of a module with a compiled fast path, a stdcall or a variadic one."""
+        if self._extension is not None:
             _need("compiled")
             function = self._compiled_function(index, name, signature)
             if function is not None:
@@ -157,7 +167,8 @@ class Binding:
         """(result type, parameter types, errcheck, tag: F, V or W) of the function spec at `ref`,
         built once and shared by every function of that signature (specs are interned): the
         caller looks in `_signatures` first."""
-        spec = self._data.line("specs", ref)  # (read once: not kept in `_specs`)
+        data = self._data
+        spec = data.line(data.specs + ref)  # (read once: not kept in `_specs`)
         result, _, params = spec[1:].partition(":")
         try:
             restype = self.result_ctype(int(result))
@@ -191,8 +202,7 @@ class Binding:
     def _symbol(self, index, name, lookup, argument):
         """`lookup(library, name, argument)` in each library in order; an absence is remembered,
         so that it is looked up once."""
-        libraries = self._libraries
-        for number, library in enumerate(libraries):
+        for number, library in enumerate(self._libraries):
             try:
                 return lookup(library or self.library(number), name, argument)
             except (AttributeError, ValueError):
@@ -220,7 +230,8 @@ class Binding:
         """The spec at `ref`, read once: specs are interned, so types share them."""
         spec = self._specs.get(ref)
         if spec is None:
-            spec = self._specs[ref] = self._data.line("specs", ref)
+            data = self._data
+            spec = self._specs[ref] = data.line(data.specs + ref)
         return spec
 
     def ctype(self, ref):

@@ -43,10 +43,12 @@ class Data:
         # a names line's number: its digits, and the bits of the index at its low end
         digits, self.index_bits = self.where("packing") or (0, 0)
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
+        self.names = (self.where("names") or (0,))[0]  # where the sections every lookup reads start
+        self.specs = (self.where("specs") or (0,))[0]
         # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
         # start, the longest bucket's bytes (searched from a bucket's start, the end need not
         # be read), a number's digits
-        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, (self.where("names") or (0,))[0],
+        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, self.names,
                         (self.where("longest") or (0,))[0], digits)
 
     def where(self, name):
@@ -96,9 +98,8 @@ class Data:
         text = self.read(where[0], where[1] - where[0]).decode("utf-8")
         return text[2:].rstrip("\n").split("\n#:") if text else []
 
-    def line(self, name, offset):
-        """The text of a section from byte `offset` to the end of its line."""
-        start = self.where(name)[0] + offset
+    def line(self, start):
+        """The text of the file from byte `start` to the end of its line."""
         buffer = self.buffer
         if buffer is not None:  # mapped: the end found in place, one slice
             return buffer[start:buffer.find(b"\n", start)].decode("utf-8")
@@ -132,9 +133,10 @@ def find(data, name):
         start = names_start + int(buffer[at:at + 6], 36)
     else:  # the bucket's lines alone, read
         buffer, start = data.read(names_start + int(data.read(at, 6), 36), longest), 0
-    found = buffer.find(b"#:" + key + b" ", start, start + longest)
+    line_start = b"#:" + key + b" "
+    found = buffer.find(line_start, start, start + longest)
     if found < 0:
         return None
-    at = found + 3 + len(key)
+    at = found + len(line_start)
     number = int(buffer[at:at + digits], 36)  # (index, kind, ref) packed (see KIND_BITS)
     return number & data.index_mask, number >> data.index_bits & KIND_MASK, number >> data.ref_shift
