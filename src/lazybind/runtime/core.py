@@ -87,7 +87,7 @@ class Binding:
         self._pending = []  # records a pointer refers to, to lay out after the current one
         self._lock = _thread.RLock()
         self._types = {}
-        self._params = {}  # type ref -> its ctype as a parameter
+        self._params = {}  # type ref (its digits) -> its ctype as a parameter
         self._results = {}  # type ref -> its ctype as a result
         self._specs = {}
         self._signatures = {}
@@ -172,10 +172,11 @@ class Binding:
         result, _, params = spec[1:].partition(":")
         try:
             restype = self.result_ctype(int(result))
-            built = self._params
-            # (a parameter's type, once built, is looked up here: most are a module's few)
-            argtypes = tuple([built.get(p) or self.param_ctype(p)
-                              for p in map(int, params.split(","))]) if params else ()
+            refs = params.split(",") if params else ()
+            try:  # the parameters' types built before, looked up in C: most are a module's few
+                argtypes = tuple(map(self._params.__getitem__, refs))
+            except KeyError:
+                argtypes = tuple(map(self.param_ctype, refs))
             kinds = {type(restype), *map(type, argtypes)}
             if not _RECORD_TYPES.isdisjoint(kinds):
                 _need("abi")  # a record by value: a call libffi may pass wrongly
@@ -294,16 +295,18 @@ class Binding:
             return ctypes.c_void_p
         return ctypes.POINTER(target)
 
-    def param_ctype(self, ref):
-        """A parameter's type, built once: `char *` takes bytes; `void *` and byte pointers take
-        bytes too. An array parameter is a pointer to its element, as in C."""
-        value = self._params.get(ref)
+    def param_ctype(self, ref_text):
+        """A parameter's type, built once (`ref_text`: its ref's digits, as a function spec has
+        them): `char *` takes bytes; `void *` and byte pointers take bytes too. An array
+        parameter is a pointer to its element, as in C."""
+        value = self._params.get(ref_text)
         if value is None:  # (a parameter has a type: never None, unlike a result)
+            ref = int(ref_text)
             spec = self.spec(ref)
             pointee = self.spec(int(spec[1:] if spec[0] != "[" else spec.partition("]")[2])
                                 ) if spec[0] in "*&[" else ""
-            value = self._params[ref] = (_BYTE_PARAMETERS.get(pointee)
-                                         or self._checked_value_type(self.ctype(ref)))
+            value = self._params[ref_text] = (_BYTE_PARAMETERS.get(pointee)
+                                              or self._checked_value_type(self.ctype(ref)))
         return value
 
     def result_ctype(self, ref):
