@@ -69,6 +69,14 @@ def test_missing_symbol_is_an_attribute_error_naming_it(missing_path):
     assert module.__lazybind__.available("crc32")
 
 
+def test_a_name_no_c_declaration_can_have_is_an_attribute_error(zlib_mod):
+    # a lone surrogate cannot be UTF-8 encoded; a newline could otherwise match across lines
+    for name in ("crc32\udc80", "\ud800", "crc32 x\n#:crc32", "nosuchname"):
+        assert not hasattr(zlib_mod, name), repr(name)
+        with pytest.raises(AttributeError, match="has no attribute"):
+            getattr(zlib_mod, name)
+
+
 def test_symbol_found_in_second_library(missing_path):
     module = import_path(missing_path)
     assert module.cos(0.0) == 1.0  # libz lacks cos: found in libm, the second --library

@@ -123,7 +123,10 @@ def find(data, name):
     line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find. The
     search may run past the bucket's end, never past the longest bucket's length: a name is in
     one line only, and `lines`, after `names`, has no space to match."""
-    key = name.encode("utf-8", "surrogatepass")
+    try:
+        key = name.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which no C name has
+        return None
     bucket_start, buckets, names_start, longest, digits = data.finding
     if buckets <= 0:
         return None
