@@ -88,7 +88,7 @@ class Binding:
         self._lock = _thread.RLock()
         self._types = {}
         self._params = {}  # type ref (its digits) -> its ctype as a parameter
-        self._results = {}  # type ref -> its ctype as a result
+        self._results = {}  # type ref (its digits) -> its ctype as a result
         self._specs = {}
         self._signatures = {}
         self._libraries = [None] * len(self._library_specs)
@@ -171,7 +171,7 @@ class Binding:
         spec = data.line(data.specs + ref)  # (read once: not kept in `_specs`)
         result, _, params = spec[1:].partition(":")
         try:
-            restype = self.result_ctype(int(result))
+            restype = self.result_ctype(result)
             refs = params.split(",") if params else ()
             try:  # the parameters' types built before, looked up in C: most are a module's few
                 argtypes = tuple(map(self._params.__getitem__, refs))
@@ -309,14 +309,17 @@ class Binding:
                                               or self._checked_value_type(self.ctype(ref)))
         return value
 
-    def result_ctype(self, ref):
-        """A result's type (None for void), built once: a pointer to bytes gives their address."""
-        value = self._results.get(ref, _ABSENT)
+    def result_ctype(self, ref_text):
+        """A result's type (None for void), built once (`ref_text` as for param_ctype): a pointer
+        to bytes gives their address."""
+        value = self._results.get(ref_text, _ABSENT)
         if value is _ABSENT:
+            ref = int(ref_text)
             spec = self.spec(ref)
             pointee = self.spec(int(spec[1:])) if spec[0] in "*&" else ""
-            value = self._results[ref] = (ctypes.POINTER(_BYTE_RESULTS[pointee]) if pointee in _BYTE_RESULTS
-                                          else self._checked_value_type(self.ctype(ref)))
+            value = self._results[ref_text] = (
+                ctypes.POINTER(_BYTE_RESULTS[pointee]) if pointee in _BYTE_RESULTS
+                else self._checked_value_type(self.ctype(ref)))
         return value
 
     @staticmethod

@@ -14,7 +14,8 @@ class _MacroCalls:
         """A Python function doing what the function-like macro does: call a function with its
         parameters, constants and other calls in their places."""
         head, *arguments = self.spec(ref)[1:].split(";")
-        target_index, count, *result = (int(v) for v in head.split(":"))
+        target_index, count, *result = head.split(":")
+        target_index, count = int(target_index), int(count)
         target_name = self.name_at(target_index)
         target = self.getattr(target_name)
         call = self._call_of(target, None, iter(arguments))
