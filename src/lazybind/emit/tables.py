@@ -172,8 +172,8 @@ def bucket_of(name: str, buckets: int) -> int:
 
 
 def _numbers(kind_refs: Sequence[Tuple[int, int]]) -> Tuple[List[str], str]:
-    """Each declaration's number in its names line (the runtime's `find` unpacks it), all of the same
-    width; and the packing: `DIGITS,INDEX_BITS`."""
+    """Each declaration's number in its names line (the runtime's `find` unpacks it), all of
+    the same width; and the packing: `DIGITS,INDEX_BITS`."""
     index_bits = max(1, (len(kind_refs) - 1).bit_length())
     ref_shift = index_bits + rt.KIND_BITS
     numbers = [ref << ref_shift | kind << index_bits | index

@@ -104,9 +104,9 @@ class Binding:
     def _declaration(self, index):
         """(name, ref) of the declaration at `index`, from its names line."""
         data = self._data
-        line = data.line(data.names + data.fixed("lines", index, OFFSET_WIDTH))
+        line = data.line(data.names_start + data.fixed("lines", index, OFFSET_WIDTH))
         name, _, number = line[2:].partition(" ")
-        return name, int(number, 36) >> self._data.ref_shift
+        return name, int(number, 36) >> data.ref_shift
 
     # -- attribute access ---------------------------------------------------------------------
 
@@ -168,7 +168,7 @@ class Binding:
         built once and shared by every function of that signature (specs are interned): the
         caller looks in `_signatures` first."""
         data = self._data
-        spec = data.line(data.specs + ref)  # (read once: not kept in `_specs`)
+        spec = data.line(data.specs_start + ref)  # (read once: not kept in `_specs`)
         result, _, params = spec[1:].partition(":")
         try:
             restype = self.result_ctype(result)
@@ -232,7 +232,7 @@ class Binding:
         spec = self._specs.get(ref)
         if spec is None:
             data = self._data
-            spec = self._specs[ref] = data.line(data.specs + ref)
+            spec = self._specs[ref] = data.line(data.specs_start + ref)
         return spec
 
     def ctype(self, ref):

@@ -43,12 +43,13 @@ class Data:
         # a names line's number: its digits, and the bits of the index at its low end
         digits, self.index_bits = self.where("packing") or (0, 0)
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
-        self.names = (self.where("names") or (0,))[0]  # where the sections every lookup reads start
-        self.specs = (self.where("specs") or (0,))[0]
+        # where the two sections every lookup reads start
+        self.names_start = (self.where("names") or (0,))[0]
+        self.specs_start = (self.where("specs") or (0,))[0]
         # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
         # start, the longest bucket's bytes (searched from a bucket's start, the end need not
         # be read), a number's digits
-        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, self.names,
+        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, self.names_start,
                         (self.where("longest") or (0,))[0], digits)
 
     def where(self, name):
