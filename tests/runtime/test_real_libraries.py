@@ -117,6 +117,16 @@ def test_libc_strings_and_variadic_snprintf(libc_mod):
     assert buffer.value == expected and written == len(expected)
 
 
+def test_int_and_long_results_keep_their_sign_and_width(libc_mod):
+    """An int result is ctypes' default restype (not set again); every other result is set."""
+    c = libc_mod
+    for left, right in ((b"a", b"b"), (b"b", b"a"), (b"a", b"a")):
+        assert (c.strcmp(left, right) > 0) - (c.strcmp(left, right) < 0) == (left > right) - (left < right)
+    assert c.abs(-7) == 7 and c.strcmp.restype is ctypes.c_int
+    assert c.labs(-2 ** 40) == 2 ** 40 and c.labs.restype is ctypes.c_long
+    assert c.strlen(b"x" * 70000) == 70000 and c.strlen.restype is ctypes.c_size_t
+
+
 def test_libm_and_strtod(libc_mod):
     c = libc_mod
     assert c.cos(0.5) == math.cos(0.5)

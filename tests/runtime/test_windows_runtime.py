@@ -54,6 +54,7 @@ class FakeCDLL:
 
         class FuncPtr:
             lookups = []
+            restype = ctypes.c_int  # a real library's functions return int until told otherwise
 
             def __init__(self, spec):
                 name, _ = spec

@@ -364,6 +364,8 @@ class Binding:
 # signature a module uses comes through here
 _RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
 _FUNCTION_POINTER_TYPE = type(ctypes._CFuncPtr)  # the class of a callback parameter's type
+# what a library's functions return unless told otherwise (`_func_restype_` of CDLL, PyDLL, WinDLL)
+_LIBRARY_RESTYPE = ctypes.c_int
 
 
 def _function_pointer(library, name, signature):
@@ -371,7 +373,9 @@ def _function_pointer(library, name, signature):
     Python frame (AttributeError when absent)."""
     function = library._FuncPtr((name, library))
     function.__name__ = name
-    function.restype, function.argtypes, errcheck, _ = signature
+    restype, function.argtypes, errcheck, _ = signature
+    if restype is not _LIBRARY_RESTYPE:  # (ctypes' restype setter costs a first use 0.3-0.4 us)
+        function.restype = restype
     if errcheck is not None:
         function.errcheck = errcheck
     return function
