@@ -183,3 +183,21 @@ def test_variable_length_array_parameter_is_a_pointer(tmp_path):
     types = module.__lazybind__._binding
     ref = find(types._data, "vla_user")[2]
     assert types._signature(ref, "vla_user")[1][1] is ctypes.c_void_p  # a byte pointer, not refused
+
+
+def test_an_int_array_parameter_is_a_pointer_to_int(tmp_path):
+    """`int pipe(int fds[2])`: C passes a pointer, so a pointer is accepted as well as an array."""
+    import os
+
+    from conftest import bind_text, import_path
+
+    module = import_path(bind_text(tmp_path, "pipe", "int pipe(int fds[2]);\n", library="c"))
+    assert module.pipe.argtypes == (ctypes.POINTER(ctypes.c_int),)
+    fds = (ctypes.c_int * 2)()
+    assert module.pipe(ctypes.cast(fds, ctypes.POINTER(ctypes.c_int))) == 0
+    try:
+        os.write(fds[1], b"x")
+        assert os.read(fds[0], 1) == b"x"  # the two descriptors C wrote are a real pipe's ends
+    finally:
+        os.close(fds[0])
+        os.close(fds[1])
