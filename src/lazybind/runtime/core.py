@@ -15,6 +15,7 @@ do without (a library needs ctypes; marshal and _thread are there already).
 """
 
 import ctypes
+import _ctypes
 import _thread
 
 
@@ -214,9 +215,11 @@ class Binding:
         """`lookup(library, name, argument)` in each library in order; an absence is remembered,
         so that it is looked up once."""
         for number, library in enumerate(self._libraries):
+            if library is None:  # (opened outside the try: a library not found is an OSError too)
+                library = self.library(number)
             try:
-                return lookup(library or self.library(number), name, argument)
-            except (AttributeError, ValueError):
+                return lookup(library, name, argument)
+            except (AttributeError, ValueError, OSError):  # (OSError: from _dlsym)
                 continue
         _need("errors")
         error = self._missing[index] = self._missing_symbol(index, name)
@@ -376,10 +379,16 @@ def _is_unsupported(ctype):
     return type(ctype) in _RECORD_TYPES and getattr(ctype, "_lazybind_unsupported_", False)
 
 
+# the address of a library's symbol (OSError when absent): POSIX only
+_dlsym = getattr(_ctypes, "dlsym", None)
+
+
 def _function_pointer(library, name, signature):
     """`library[name]` given its signature (see Binding._signature), without CDLL.__getitem__'s
-    Python frame (AttributeError when absent)."""
-    function = library._FuncPtr((name, library))
+    Python frame. Made from the symbol's address: `_FuncPtr((name, library))` costs twice as
+    much (it parses the tuple, reads the library's `_handle` by a name it makes, and keeps the
+    library alive from the function, as the binding does already). Windows has no dlsym."""
+    function = library._FuncPtr((name, library) if _WINDOWS else _dlsym(library._handle, name))
     function.__name__ = name
     restype, function.argtypes, errcheck, _ = signature
     if restype is not _LIBRARY_RESTYPE:  # (ctypes' restype setter costs a first use 0.3-0.4 us)
