@@ -167,8 +167,9 @@ def fixed_width(values: Sequence[int], width: int) -> str:
 
 
 def bucket_of(name: str, buckets: int) -> int:
-    """The hash bucket of a name, as lazybind.runtime's `find` computes it."""
-    return int.from_bytes(name.encode("utf-8", "surrogatepass"), "little") % buckets
+    """The hash bucket of a name, as lazybind.runtime's `find` computes it: of its line's start,
+    the bytes `find` searches for."""
+    return int.from_bytes(f"{_PREFIX}{name} ".encode("utf-8", "surrogatepass"), "little") % buckets
 
 
 def _numbers(kind_refs: Sequence[Tuple[int, int]]) -> Tuple[List[str], str]:

@@ -16,6 +16,10 @@ KIND_BITS = 4  # of a names line's number: ref << (INDEX bits + KIND_BITS) | kin
 KIND_MASK = (1 << KIND_BITS) - 1
 
 
+# bound once: `int.from_bytes` made a bound method for each name looked up
+_from_bytes = int.from_bytes
+
+
 class Data:
     """The sections of a module file, read where they lie, a few dozen bytes per lookup, never a
     whole table. The first lookups read with `os.pread` (a module that is asked for two names
@@ -46,10 +50,10 @@ class Data:
         # where the two sections every lookup reads start
         self.names_start = (self.where("names") or (0,))[0]
         self.specs_start = (self.where("specs") or (0,))[0]
-        # what `find` needs, at hand in one tuple: the bucket table's start and size, where names
-        # start, the longest bucket's bytes (searched from a bucket's start, the end need not
-        # be read), a number's digits
-        self.finding = (buckets[0], (buckets[1] - buckets[0]) // 9 - 1, self.names_start,
+        # what `find` needs, at hand in one tuple: where the bucket table's first offset is (past
+        # its line's prefix) and its size, where names start, the longest bucket's bytes
+        # (searched from a bucket's start, the end need not be read), a number's digits
+        self.finding = (buckets[0] + 2, (buckets[1] - buckets[0]) // 9 - 1, self.names_start,
                         (self.where("longest") or (0,))[0], digits)
 
     def where(self, name):
@@ -125,19 +129,18 @@ def find(data, name):
     search may run past the bucket's end, never past the longest bucket's length: a name is in
     one line only, and `lines`, after `names`, has no space to match."""
     try:
-        key = name.encode()
+        line_start = f"#:{name} ".encode()  # (also what its bucket is a hash of)
     except UnicodeEncodeError:  # a lone surrogate, which no C name has
         return None
-    bucket_start, buckets, names_start, longest, digits = data.finding
+    bucket_at, buckets, names_start, longest, digits = data.finding
     if buckets <= 0:
         return None
-    at = bucket_start + int.from_bytes(key, "little") % buckets * 9 + 2
+    at = bucket_at + _from_bytes(line_start, "little") % buckets * 9
     buffer = data.buffer
     if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the number
         start = names_start + int(buffer[at:at + 6], 36)
     else:  # the bucket's lines alone, read
         buffer, start = data.read(names_start + int(data.read(at, 6), 36), longest), 0
-    line_start = b"#:" + key + b" "
     found = buffer.find(line_start, start, start + longest)
     if found < 0:
         return None
