@@ -90,7 +90,7 @@ class Binding:
         self._types = {}
         self._params = {}  # type ref (its digits) -> its ctype as a parameter
         self._results = {}  # type ref (its digits) -> its ctype as a result
-        self._parameter_lists = {}  # a function spec's parameters -> (types, their classes)
+        self._parameter_lists = {}  # a function spec's parameters -> see _parameter_list
         self._specs = {}
         self._signatures = {}
         self._libraries = [None] * len(self._library_specs)
@@ -173,31 +173,37 @@ class Binding:
         spec = data.line(data.specs_start + ref)  # (read once: not kept in `_specs`)
         result, _, params = spec[1:].partition(":")
         try:
-            restype = self.result_ctype(result)
+            restype = self._results.get(result, _ABSENT)  # (most results are built: no call)
+            if restype is _ABSENT:
+                restype = self.result_ctype(result)
             # (functions share parameter lists more often than whole signatures)
-            argtypes, kinds = self._parameter_lists.get(params) or self._parameter_list(params)
+            argtypes, by_value, callbacks = (self._parameter_lists.get(params)
+                                             or self._parameter_list(params))
             result_kind = type(restype)
-            if result_kind in _RECORD_TYPES or not _RECORD_TYPES.isdisjoint(kinds):
+            if by_value or result_kind in _RECORD_TYPES:
                 _need("abi")  # a record by value: a call libffi may pass wrongly
                 _record_misrouted(self, restype, argtypes)
         except _error("UnsupportedTypeError") as error:
             raise _error("UnsupportedTypeError")("%s: %s" % (name, error)) from None
         # only calls that take callbacks pay for re-raising a callback's exception (a callback
         # type was built: the callbacks part is there)
-        errcheck = (_reraise_callback_error if _FUNCTION_POINTER_TYPE in kinds
-                    or result_kind is _FUNCTION_POINTER_TYPE else None)
+        errcheck = (_reraise_callback_error if callbacks or result_kind is _FUNCTION_POINTER_TYPE
+                    else None)
         signature = self._signatures[ref] = (restype, argtypes, errcheck, spec[0])
         return signature
 
     def _parameter_list(self, params):
-        """(types, their types' classes) of a function spec's parameters, built once: `params`
-        is their refs' digits, comma-separated, as the spec has them."""
+        """(types, whether one is a record passed by value, whether one is a callback) of a
+        function spec's parameters, built once: `params` is their refs' digits, comma-separated,
+        as the spec has them."""
         refs = params.split(",") if params else ()
         try:  # the parameters' types built before, looked up in C: most are a module's few
             argtypes = tuple(map(self._params.__getitem__, refs))
         except KeyError:
             argtypes = tuple(map(self.param_ctype, refs))
-        built = self._parameter_lists[params] = (argtypes, frozenset(map(type, argtypes)))
+        kinds = set(map(type, argtypes))
+        built = self._parameter_lists[params] = (argtypes, not _RECORD_TYPES.isdisjoint(kinds),
+                                                 _FUNCTION_POINTER_TYPE in kinds)
         return built
 
     def _alias(self, index, name, ref):
