@@ -11,7 +11,8 @@ compiled the first time something needs it. A part's functions and Binding metho
 up at call time; the core loads a part before it calls into it or into the Binding methods the
 part adds (`_need`: not a stand-in for each such method, which cost every first use more than
 the calls do). Must not import any module but the standard library's, and nothing the core can
-do without (a library needs ctypes; marshal and _thread are there already).
+do without (a library needs ctypes, which brings _ctypes; marshal and _thread are there
+already).
 """
 
 import ctypes
@@ -393,7 +394,8 @@ def _function_pointer(library, name, signature):
     """`library[name]` given its signature (see Binding._signature), without CDLL.__getitem__'s
     Python frame. Made from the symbol's address: `_FuncPtr((name, library))` costs twice as
     much (it parses the tuple, reads the library's `_handle` by a name it makes, and keeps the
-    library alive from the function, as the binding does already). Windows has no dlsym."""
+    library alive from the function, which needs no keeping: ctypes never closes a library).
+    Windows has no dlsym."""
     function = library._FuncPtr((name, library) if _WINDOWS else _dlsym(library._handle, name))
     function.__name__ = name
     restype, function.argtypes, errcheck, _ = signature
