@@ -56,6 +56,20 @@ def test_every_name_is_found_in_its_bucket_and_near_misses_are_not():
     assert [binding.index_of(name) for name in near_misses] == [-1] * len(near_misses)
 
 
+def test_names_sharing_a_prefix_spread_over_the_buckets():
+    """A bucket is a hash of a line's bytes read as one number, modulo the bucket count: a count
+    with a power of two in it keeps only the first bytes, the same for names sharing a prefix
+    (sqlite3.h: with 208 buckets, 179 stayed empty and a lookup scanned 965 bytes)."""
+    names = sorted("sqlite3_%s_%d" % (word, n) for word in ("bind", "column", "value", "result")
+                   for n in range(208))
+    data = encode(constants(names), [], "0", {}).in_memory()
+    first_offset, count, _, longest, _ = data.finding
+    starts = [int(data.read(first_offset + 9 * bucket, 6), 36) for bucket in range(count + 1)]
+    sizes = [end - start for start, end in zip(starts, starts[1:])]
+    assert count >= len(names) // 4 and sizes.count(0) < count // 10
+    assert longest < 12 * len("#:sqlite3_column_100 0000\n")  # a dozen lines at most
+
+
 def test_one_name_and_no_name():
     for names in (["only"], []):
         binding = runtime.Binding({"__name__": "t"}, encode(constants(names), [], "0", {}).in_memory())

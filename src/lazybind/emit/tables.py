@@ -172,6 +172,27 @@ def bucket_of(name: str, buckets: int) -> int:
     return int.from_bytes(f"{_PREFIX}{name} ".encode("utf-8", "surrogatepass"), "little") % buckets
 
 
+def _prime_at_least(number: int) -> int:
+    """The bucket count for about `number` buckets: a prime modulo which 256 has a long period
+    (64 or more; half the prime's size for small ones). A name's hash is its line's bytes read
+    as one little-endian number, and every line starts with the same "#:": modulo a power of two
+    those bytes would be all that counts, and modulo a prime such as 257 (256 = -1) the hash is
+    a sum of bytes."""
+    candidate = max(2, number)
+    while not _is_prime(candidate) or _period_of_256(candidate) < min(64, (candidate - 1) // 2):
+        candidate += 1
+    return candidate
+
+
+def _is_prime(number: int) -> bool:
+    return number > 1 and all(number % divisor for divisor in range(2, int(number ** 0.5) + 1))
+
+
+def _period_of_256(prime: int) -> int:
+    """The least k of 1 to 64 with 256**k = 1 modulo `prime`, else 65."""
+    return next((k for k in range(1, 65) if pow(256, k, prime) == 1), 65)
+
+
 def _numbers(kind_refs: Sequence[Tuple[int, int]]) -> Tuple[List[str], str]:
     """Each declaration's number in its names line (the runtime's `find` unpacks it), all of
     the same width; and the packing: `DIGITS,INDEX_BITS`."""
@@ -187,7 +208,7 @@ def _names_sections(names: Sequence[str], numbers: Sequence[str]):
     """(names, buckets, lines, longest): each name's line in the bucket of its hash, the offset
     where each bucket starts (and where the last ends), the offset of each name's line by index,
     and the longest bucket's bytes."""
-    buckets = max(1, len(names) // _NAMES_PER_BUCKET)
+    buckets = _prime_at_least(len(names) // _NAMES_PER_BUCKET)
     bucket_by_index = [bucket_of(name, buckets) for name in names]
     order = sorted(range(len(names)), key=lambda i: (bucket_by_index[i], i))
     lines, starts, line_at = [], [0] * (buckets + 1), [0] * len(names)

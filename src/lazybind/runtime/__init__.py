@@ -42,7 +42,9 @@ count from its first line's prefix.
 * buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
            offset in `names` of its first line. A name is in bucket
            int.from_bytes(UTF-8 of "#:NAME ", "little") % B: its line's start, which `find`
-           searches for. The directory's `longest:N` is the byte length of the longest bucket.
+           searches for. B is a prime near a quarter of the names (lazybind.emit.tables
+           `_prime_at_least`). The directory's `longest:N` is the byte length of the longest
+           bucket.
 * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
 * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
 * specs    one spec per line, interned (a repeated type is one spec):
