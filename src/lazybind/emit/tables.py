@@ -31,7 +31,9 @@ _FUNCTION_TAGS = {(False, ""): "F", (True, ""): "V", (False, "stdcall"): "W"}
 _PREFIX = "#:"
 _BASE64_LINE = 76
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-_NAMES_PER_BUCKET = 4  # a lookup reads one bucket's lines: about this many
+# the share of the names section that is lines, not the spaces that put each at its bucket's
+# place: the rest (a tenth) costs ssl.h's module 2%; a lookup scans about 170 bytes, at most 900
+_FILL = 0.9
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,10 @@ class Tables:
     """The data sections, each exactly as the module holds it: `#:`-prefixed lines."""
 
     count: int  # declarations
-    longest: int  # the longest bucket's bytes in `names`
+    buckets: Tuple[int, int]  # how many, and the bytes between two buckets' places in `names`
+    window: int  # the bytes from a bucket's place that a lookup searches
     packing: str  # `DIGITS,INDEX_BITS` of a names line's number
-    names: str  # `NAME NUMBER` lines, grouped by hash bucket
-    buckets: str  # fixed width: where each bucket's lines start in `names`
+    names: str  # `NAME NUMBER` lines, each at or past the place of its hash bucket
     lines: str  # fixed width: where each declaration's line is in `names`, by index
     specs: str
     locations: str  # fixed width: file << 20 | line, by index
@@ -54,8 +56,7 @@ class Tables:
     compiled: str = ""  # the extension's name and digest, with --compiled
 
     def sections(self) -> Dict[str, str]:
-        sections = {"meta": self.meta, "libraries": self.libraries, "buckets": self.buckets,
-                    "names": self.names, "lines": self.lines, "specs": self.specs,
+        sections = {"meta": self.meta, "libraries": self.libraries, "names": self.names, "lines": self.lines, "specs": self.specs,
                     "files": self.files, "locations": self.locations}
         if self.docs:
             sections["docs"] = self.docs
@@ -72,10 +73,12 @@ class Tables:
         return rt.Data(None, f"{directory} {self.numbers()}", text.encode("utf-8"))
 
     def numbers(self, width: int = 0) -> str:
-        """The directory's numbers that are no section's: `count:N longest:N packing:D,I`."""
+        """The directory's numbers that are no section's: `count:N buckets:B,S window:N
+        packing:D,I`."""
         digits, index_bits = map(int, self.packing.split(","))
-        return (f"count:{self.count:0{width}d} longest:{self.longest:0{width}d} "
-                f"packing:{digits:0{width}d},{index_bits:0{width}d}")
+        count, spacing = self.buckets
+        return (f"count:{self.count:0{width}d} buckets:{count:0{width}d},{spacing:0{width}d} "
+                f"window:{self.window:0{width}d} packing:{digits:0{width}d},{index_bits:0{width}d}")
 
     def meta_dict(self) -> Dict[str, object]:
         return json.loads(self.meta[len(_PREFIX):])
@@ -205,27 +208,30 @@ def _numbers(kind_refs: Sequence[Tuple[int, int]]) -> Tuple[List[str], str]:
 
 
 def _names_sections(names: Sequence[str], numbers: Sequence[str]):
-    """(names, buckets, lines, longest): each name's line in the bucket of its hash, the offset
-    where each bucket starts (and where the last ends), the offset of each name's line by index,
-    and the longest bucket's bytes."""
-    buckets = _prime_at_least(len(names) // _NAMES_PER_BUCKET)
+    """(names, lines, buckets, window): each name's line at or past its hash bucket's place
+    (bucket b's is b * S bytes into the section: spaces before a line's end, or before the
+    first line, take the section there), the offset of each name's line by index, the bucket
+    count B and spacing S, and the most bytes from a bucket's place to the end of its last line.
+    A lookup goes to its bucket's place with no table to read, and searches the window."""
+    lines = [f"{_PREFIX}{name} {number}" for name, number in zip(names, numbers)]
+    sizes = [len(line.encode("utf-8", "surrogatepass")) + 1 for line in lines]  # (and "\n")
+    buckets = _prime_at_least(len(names))
+    spacing = max(1, round(sum(sizes) / buckets / _FILL))
     bucket_by_index = [bucket_of(name, buckets) for name in names]
     order = sorted(range(len(names)), key=lambda i: (bucket_by_index[i], i))
-    lines, starts, line_at = [], [0] * (buckets + 1), [0] * len(names)
-    offset, bucket = 0, 0
+    text, line_at = [], [0] * len(names)
+    offset = window = 0
     for index in order:
-        while bucket <= bucket_by_index[index]:
-            starts[bucket] = offset
-            bucket += 1
-        line = f"{names[index]} {numbers[index]}"
+        place = bucket_by_index[index] * spacing
+        if offset < place:  # spaces before the previous line's end, or before the first line
+            padding = " " * (place - offset)
+            text.append(text.pop()[:-1] + padding + "\n" if text else padding)
+            offset = place
         line_at[index] = offset
-        lines.append(line)
-        offset += len(_PREFIX) + len(line.encode("utf-8", "surrogatepass")) + 1
-    for rest in range(bucket, buckets + 1):
-        starts[rest] = offset
-    bucket_lines = comment_lines(base36(start, rt.OFFSET_WIDTH) for start in starts)
-    longest = max(end - start for start, end in zip(starts, starts[1:]))
-    return comment_lines(lines), bucket_lines, fixed_width(line_at, rt.OFFSET_WIDTH), longest
+        text.append(lines[index] + "\n")
+        offset += sizes[index]
+        window = max(window, offset - place)
+    return "".join(text), fixed_width(line_at, rt.OFFSET_WIDTH), (buckets, spacing), window
 
 
 class _Specs:
@@ -368,7 +374,7 @@ def encode(
         _check_name(declaration)
     encoder = _Encoder(decls)
     numbers, packing = _numbers([(_KINDS[type(d)], encoder.ref(d)) for d in decls])
-    names, buckets, lines, longest = _names_sections([d.name for d in decls], numbers)
+    names, lines, buckets, window = _names_sections([d.name for d in decls], numbers)
     files = sorted({d.location.file for d in decls})
     file_index = {f: i for i, f in enumerate(files)}
     locations = [
@@ -384,10 +390,10 @@ def encode(
     }
     return Tables(
         count=len(decls),
-        longest=longest,
+        buckets=buckets,
+        window=window,
         packing=packing,
         names=names,
-        buckets=buckets,
         lines=lines,
         specs=encoder.specs.text(),
         locations=fixed_width(locations, rt.LOCATION_WIDTH),

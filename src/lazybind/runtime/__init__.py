@@ -25,26 +25,28 @@ lines: the data, in sections. A section is a line `#@NAME` then its lines, each 
 two-character prefix (`#|` for runtime source, `#:` for tables). The first function's default
 argument `_at` is the directory: for each section, `NAME:START,END,LINE` (byte offsets of its
 first line and of its end in the file, and the number of its first line), `count:N`, the
-number of declarations, `longest:N` (see buckets) and `packing:D,I` (see names). Numbers are fixed-width, so the
-directory's own length is known before the offsets are. Byte offsets within a section below
-count from its first line's prefix.
+number of declarations, and `buckets:B,S`, `window:N` and `packing:D,I` (see names). Numbers
+are fixed-width, so the directory's own length is known before the offsets are. Byte offsets
+within a section below count from its first line's prefix.
 
 * runtime:PART  the source of each runtime part, `#|`-prefixed; compiled on first need, its
            bytecode cached in __pycache__ when the directory is writable.
-* names    one line per declaration, `NAME NUMBER`: grouped by hash bucket. NUMBER is the
-           base-36 digits of ref << (I + KIND_BITS) | kind << I | INDEX, zero-padded to D digits
-           (the directory's `packing:D,I`: the fewest for the module's numbers). INDEX numbers the
+* names    one line per declaration, `NAME NUMBER`, each at or past the place of its hash
+           bucket: a name is in bucket int.from_bytes(UTF-8 of "#:NAME ", "little") % B (its
+           line's start, which `find` searches for), and bucket b's place is b * S bytes into
+           the section (the directory's `buckets:B,S`). Spaces before a line's end (or before
+           the first line) take the next line to its bucket's place; a bucket's lines follow
+           each other, and from its place to the end of its last line is at most `window:N`
+           bytes, which `find` searches. B is the first prime at or above the number of names
+           modulo which 256 has a long period; S is the lines' bytes over B, over 0.9 (lazybind.
+           emit.tables `_FILL`: a tenth of the section is spaces). NUMBER is the base-36 digits
+           of ref << (I + KIND_BITS) | kind << I | INDEX, zero-padded to D digits (the
+           directory's `packing:D,I`: the fewest for the module's numbers). INDEX numbers the
            declarations in name order (code point order): records (R<index>), aliases, macro
            calls, `lines`, `locations` and the compiled extension count in it. The kind is one
            of KIND_* below; `ref` is the byte offset of a spec in `specs`, except for an alias
            (a macro naming a function or variable), whose ref is the INDEX of the declaration it
-           names. `lines` follows `names`.
-* buckets  fixed-width (one per line): for bucket b of B (and a last one, the end), the byte
-           offset in `names` of its first line. A name is in bucket
-           int.from_bytes(UTF-8 of "#:NAME ", "little") % B: its line's start, which `find`
-           searches for. B is a prime near a quarter of the names (lazybind.emit.tables
-           `_prime_at_least`). The directory's `longest:N` is the byte length of the longest
-           bucket.
+           names. `lines` follows `names` (a window may reach into it: its lines have no space).
 * lines    fixed-width (FIXED_PER_LINE per line): for each INDEX, the byte offset of its names line.
 * locations fixed-width: for each INDEX, file number << 20 | line, where it was declared.
 * specs    one spec per line, interned (a repeated type is one spec):

@@ -43,18 +43,16 @@ class Data:
             self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             if not hasattr(os, "pread"):
                 self._map()
-        buckets = self.where("buckets") or (0, 0)
         # a names line's number: its digits, and the bits of the index at its low end
         digits, self.index_bits = self.where("packing") or (0, 0)
         self.index_mask, self.ref_shift = (1 << self.index_bits) - 1, self.index_bits + KIND_BITS
         # where the two sections every lookup reads start
         self.names_start = (self.where("names") or (0,))[0]
         self.specs_start = (self.where("specs") or (0,))[0]
-        # what `find` needs, at hand in one tuple: where the bucket table's first offset is (past
-        # its line's prefix) and its size, where names start, the longest bucket's bytes
-        # (searched from a bucket's start, the end need not be read), a number's digits
-        self.finding = (buckets[0] + 2, (buckets[1] - buckets[0]) // 9 - 1, self.names_start,
-                        (self.where("longest") or (0,))[0], digits)
+        # what `find` needs, at hand in one tuple: where names start, the bucket count and the
+        # bytes between two buckets' places, the bytes searched from a place, a number's digits
+        self.finding = ((self.names_start,) + (self.where("buckets") or (1, 0))
+                        + ((self.where("window") or (0,))[0], digits))
 
     def where(self, name):
         """(start, end, first line) of a section, from the directory (`_at`), or None: read from
@@ -124,24 +122,19 @@ class Data:
 
 
 def find(data, name):
-    """(index, kind, ref) of `name` in the module's tables, or None: where its bucket starts (a
-    line "#:" + 6 digits + "\n"), then its line among the bucket's few, found in C by find. The
-    search may run past the bucket's end, never past the longest bucket's length: a name is in
-    one line only, and `lines`, after `names`, has no space to match."""
+    """(index, kind, ref) of `name` in the module's tables, or None: its line is found in C, by
+    find, among the window's bytes from its hash bucket's place (no line of another bucket
+    starts with the same bytes: a name is in one line only)."""
     try:
         line_start = f"#:{name} ".encode()  # (also what its bucket is a hash of)
     except UnicodeEncodeError:  # a lone surrogate, which no C name has
         return None
-    bucket_at, buckets, names_start, longest, digits = data.finding
-    if buckets <= 0:
-        return None
-    at = bucket_at + _from_bytes(line_start, "little") % buckets * 9
+    names_start, buckets, spacing, window, digits = data.finding
+    at = names_start + _from_bytes(line_start, "little") % buckets * spacing
     buffer = data.buffer
-    if buffer is not None:  # mapped (or in memory): searched in place, nothing copied but the number
-        start = names_start + int(buffer[at:at + 6], 36)
-    else:  # the bucket's lines alone, read
-        buffer, start = data.read(names_start + int(data.read(at, 6), 36), longest), 0
-    found = buffer.find(line_start, start, start + longest)
+    if buffer is None:  # the window's bytes alone, read
+        buffer, at = data.read(at, window), 0
+    found = buffer.find(line_start, at, at + window)
     if found < 0:
         return None
     at = found + len(line_start)

@@ -232,11 +232,13 @@ class _DataTools:
         if found is not None:
             return found
         found = []
-        for line in self.section("names"):
-            name, number = line.split(" ")
+        where = self.where("names")
+        # "#:NAME NUMBER" lines, some with spaces before or after (see find): no name has one
+        words = self.read(where[0], where[1] - where[0]).decode("utf-8").split()
+        for line_start, number in zip(words[::2], words[1::2]):
             number = int(number, 36)  # (packed as `find` reads it)
-            found.append((number & self.index_mask, name, number >> self.index_bits & KIND_MASK,
-                          number >> self.ref_shift))
+            found.append((number & self.index_mask, line_start[2:],
+                          number >> self.index_bits & KIND_MASK, number >> self.ref_shift))
         found.sort()
         if self.path is None:
             self._entries = found
