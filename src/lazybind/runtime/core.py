@@ -90,6 +90,8 @@ class Binding:
         self._lock = _thread.RLock()
         self._types = {}
         self._params = {}  # type ref (its digits) -> its ctype as a parameter
+        self._param_of = self._params.__getitem__
+        self._passed_specially = set()  # those refs of a record by value or a callback
         self._results = {}  # type ref (its digits) -> its ctype as a result
         self._parameter_lists = {}  # a function spec's parameters -> see _parameter_list
         self._specs = {}
@@ -199,12 +201,15 @@ class Binding:
         as the spec has them."""
         refs = params.split(",") if params else ()
         try:  # the parameters' types built before, looked up in C: most are a module's few
-            argtypes = tuple(map(self._params.__getitem__, refs))
+            argtypes = tuple(map(self._param_of, refs))
         except KeyError:
             argtypes = tuple(map(self.param_ctype, refs))
-        kinds = set(map(type, argtypes))
-        built = self._parameter_lists[params] = (argtypes, not _RECORD_TYPES.isdisjoint(kinds),
-                                                 _FUNCTION_POINTER_TYPE in kinds)
+        if self._passed_specially.isdisjoint(refs):  # (most lists: asked of their refs, in C)
+            built = (argtypes, False, False)
+        else:
+            kinds = set(map(type, argtypes))
+            built = (argtypes, not _RECORD_TYPES.isdisjoint(kinds), _FUNCTION_POINTER_TYPE in kinds)
+        self._parameter_lists[params] = built
         return built
 
     def _alias(self, index, name, ref):
@@ -327,6 +332,8 @@ class Binding:
                                 ) if spec[0] in "*&[" else ""
             value = self._params[ref_text] = (_BYTE_PARAMETERS.get(pointee)
                                               or self._checked_value_type(self.ctype(ref)))
+            if type(value) in _PASSED_SPECIALLY:
+                self._passed_specially.add(ref_text)
         return value
 
     def result_ctype(self, ref_text):
@@ -374,6 +381,8 @@ class Binding:
 # signature a module uses comes through here
 _RECORD_TYPES = frozenset((type(ctypes.Structure), type(ctypes.Union)))
 _FUNCTION_POINTER_TYPE = type(ctypes._CFuncPtr)  # the class of a callback parameter's type
+# the classes of the parameter types that make a signature more than a plain call (_signature)
+_PASSED_SPECIALLY = _RECORD_TYPES | {_FUNCTION_POINTER_TYPE}
 _ARRAY_TYPE = type(ctypes.Array)
 # what a library's functions return unless told otherwise (`_func_restype_` of CDLL, PyDLL, WinDLL)
 _LIBRARY_RESTYPE = ctypes.c_int
