@@ -77,9 +77,14 @@ def test_names_sharing_a_prefix_spread_over_the_buckets():
 
 
 def test_one_name_and_no_name():
+    """One name: its bucket's place is past the section's start (spaces before its line)."""
     for names in (["only"], []):
-        binding = runtime.Binding({"__name__": "t"}, encode(constants(names), [], "0", {}).in_memory())
+        tables = encode(constants(names), [], "0", {})
+        binding = runtime.Binding({"__name__": "t"}, tables.in_memory())
         assert [binding.index_of(n) for n in names + ["other"]] == list(range(len(names))) + [-1]
+        assert [entry[1] for entry in tables.in_memory().entries()] == names
+    only = encode(constants(["only"]), [], "0", {}).names
+    assert tables.names == "" and only.startswith(" ") and only.lstrip(" ").startswith("#:only ")
 
 
 def test_hostile_values_round_trip_through_a_real_module(tmp_path):

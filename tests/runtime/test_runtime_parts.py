@@ -171,6 +171,14 @@ except AttributeError:
     assert frames[-1][2] == "#|        raise error"
 
 
+def names_in_file(path):
+    """The names of a module's names section, read from its text ("#:NAME NUMBER" lines, some
+    with spaces before or after)."""
+    text = open(path, encoding="utf-8").read()
+    section = text[text.index("\n#@names\n") + 9:text.index("\n#@", text.index("\n#@names\n") + 1)]
+    return [word[2:] for word in section.split()[::2]]
+
+
 def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
     """A lookup reads with os.pread until Data.MAP_AFTER reads, then from a map of the file:
     every name is found alike either way, and a Data let go closes its descriptor."""
@@ -179,11 +187,11 @@ def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
     path = str(module_dir / "parts_ffi.py")
     reading, mapped = data_of_file(path), data_of_file(path)
     reading.MAP_AFTER, mapped.MAP_AFTER = 10 ** 9, 0
-    names = [line.split(" ")[0] for line in mapped.section("names")]
-    assert len(names) > 1000 and mapped.buffer is not None
+    names = names_in_file(path)
     found = [find(mapped, name) for name in names]
+    assert len(names) > 1000 and mapped.buffer is not None
     assert [find(reading, name) for name in names] == found
-    # every name is found (the last of the longest bucket too), as the INDEX the format gives
+    # every name is found (those at a window's far end too), as the INDEX the format gives
     # it: its rank in code point order
     rank = {name: index for index, name in enumerate(sorted(names))}
     assert [entry and entry[0] for entry in found] == [rank[name] for name in names]
@@ -204,7 +212,7 @@ def test_threads_finding_names_while_the_file_gets_mapped(module_dir):
     from lazybind.runtime import data_of_file, find
 
     path = str(module_dir / "parts_ffi.py")
-    names = [line.split(" ")[0] for line in data_of_file(path).section("names")][:400]
+    names = names_in_file(path)[:400]
     errors = []
 
     def work(data, barrier, share):
