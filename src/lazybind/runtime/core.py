@@ -226,13 +226,14 @@ class Binding:
     def _symbol(self, index, name, lookup, argument):
         """`lookup(library, name, argument)` in each library in order; an absence is remembered,
         so that it is looked up once."""
-        for number, library in enumerate(self._libraries):
+        number = 0  # (not enumerate(): its object and tuples cost a function 800 instructions)
+        for library in self._libraries:
             if library is None:  # (opened outside the try: a library not found is an OSError too)
                 library = self.library(number)
             try:
                 return lookup(library, name, argument)
             except (AttributeError, ValueError, OSError):  # (OSError: from _dlsym)
-                continue
+                number += 1
         _need("errors")
         error = self._missing[index] = self._missing_symbol(index, name)
         raise error
