@@ -175,8 +175,8 @@ def names_in_file(path):
     """The names of a module's names section, read from its text ("#:NAME NUMBER" lines, some
     with spaces before or after)."""
     text = open(path, encoding="utf-8").read()
-    section = text[text.index("\n#@names\n") + 9:text.index("\n#@", text.index("\n#@names\n") + 1)]
-    return [word[2:] for word in section.split()[::2]]
+    start = text.index("\n#@names\n") + len("\n#@names\n")
+    return [word[2:] for word in text[start:text.index("\n#@", start - 1)].split()[::2]]
 
 
 def test_tables_read_alike_before_and_after_the_file_is_mapped(module_dir):
